@@ -1,0 +1,615 @@
+package fsm
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+const (
+	// deletedQueueMemory is how long a deleted queue's name stays taken.
+	deletedQueueMemory = 60_000
+	// purgeInterval is the least time between two purges of a queue.
+	purgeInterval = 60_000
+	// maxInFlight is the in-flight limit of a standard queue.
+	maxInFlight = 120_000
+	// maxVisibilityMillis caps the total visibility of one receive.
+	maxVisibilityMillis = 43_200_000
+)
+
+// FSM is the state machine. Apply is called by one goroutine at a time
+// (raft's); reads may run concurrently from any goroutine.
+type FSM struct {
+	mu      sync.RWMutex
+	now     int64
+	applied uint64
+	queues  map[QueueKey]*queue
+	deleted map[QueueKey]int64
+
+	watchMu sync.Mutex
+	watch   map[QueueKey]chan struct{}
+}
+
+// New returns an empty state machine.
+func New() *FSM {
+	return &FSM{
+		queues:  make(map[QueueKey]*queue),
+		deleted: make(map[QueueKey]int64),
+		watch:   make(map[QueueKey]chan struct{}),
+	}
+}
+
+// Apply applies one raft log entry and returns its result: a typed result
+// ([]SendResult, []ReceivedMessage, []EntryResult), nil, or an *Error. It
+// panics on an entry it cannot decode: going on would let replicas diverge.
+func (f *FSM) Apply(index uint64, data []byte) any {
+	cmdNow, cmd, err := Decode(data)
+	if err == errUnknownIgnorable {
+		return nil
+	}
+	if err != nil {
+		panic(fmt.Sprintf("fsm: cannot decode log entry %d: %v", index, err))
+	}
+	var wake []QueueKey
+	f.mu.Lock()
+	if cmdNow > f.now {
+		f.now = cmdNow
+	}
+	f.applied = index
+	res := f.apply(index, f.now, cmd, &wake)
+	f.mu.Unlock()
+	for _, k := range wake {
+		f.notify(k)
+	}
+	if e, ok := res.(*Error); ok && e == nil {
+		return nil
+	}
+	return res
+}
+
+func (f *FSM) apply(index uint64, now int64, cmd any, wake *[]QueueKey) any {
+	switch c := cmd.(type) {
+	case CreateQueue:
+		return f.createQueue(index, now, c)
+	case DeleteQueue:
+		return f.deleteQueue(now, c, wake)
+	case SetQueueAttributes:
+		return f.setQueueAttributes(now, c)
+	case TagQueue:
+		return f.tagQueue(now, c)
+	case UntagQueue:
+		return f.untagQueue(now, c)
+	case PurgeQueue:
+		return f.purgeQueue(now, c)
+	case SendMessages:
+		return f.sendMessages(now, c, wake)
+	case ReceiveMessages:
+		return f.receiveMessages(now, c, wake)
+	case DeleteMessages:
+		return f.deleteMessages(now, c)
+	case ChangeVisibility:
+		return f.changeVisibility(now, c, wake)
+	case Sweep:
+		f.sweep(now, wake)
+		return nil
+	}
+	panic(fmt.Sprintf("fsm: no apply for %T", cmd))
+}
+
+// queueByARN finds a queue by its ARN.
+func (f *FSM) queueByARN(arn string) *queue {
+	k, ok := parseQueueARN(arn)
+	if !ok {
+		return nil
+	}
+	return f.queues[k]
+}
+
+func (f *FSM) createQueue(index uint64, now int64, c CreateQueue) *Error {
+	if c.Queue.Name == "" {
+		return Errorf(CodeInvalidParameterValue, "Queue name cannot be empty.")
+	}
+	for k, at := range f.deleted {
+		if now-at >= deletedQueueMemory {
+			delete(f.deleted, k)
+		}
+	}
+	attrs, err := normalizeAttributes(c.Queue, c.Attributes, true, f.queueByARN)
+	if err != nil {
+		return err
+	}
+	if q, ok := f.queues[c.Queue]; ok {
+		for name, v := range attrs {
+			have, ok := q.Attributes[name]
+			if !ok {
+				have = defaultAttributes[name]
+			}
+			if have != v {
+				return Errorf(CodeQueueNameExists, "A queue already exists with the same name and a different value for attribute %s", name)
+			}
+		}
+		return nil
+	}
+	if _, ok := f.deleted[c.Queue]; ok {
+		return Errorf(CodeQueueDeletedRecently, "You must wait 60 seconds after deleting a queue before you can create another with the same name.")
+	}
+	merged := make(map[string]string, len(defaultAttributes)+len(attrs))
+	for k, v := range defaultAttributes {
+		merged[k] = v
+	}
+	for k, v := range attrs {
+		if v == "" {
+			delete(merged, k)
+			continue
+		}
+		merged[k] = v
+	}
+	tags := make(map[string]string, len(c.Tags))
+	for k, v := range c.Tags {
+		tags[k] = v
+	}
+	f.queues[c.Queue] = newQueue(queueMeta{
+		Key: c.Queue, ID: index, Attributes: merged, Tags: tags,
+		CreatedAt: now, ModifiedAt: now, NextSeq: 1,
+	})
+	return nil
+}
+
+func (f *FSM) deleteQueue(now int64, c DeleteQueue, wake *[]QueueKey) *Error {
+	if _, ok := f.queues[c.Queue]; !ok {
+		return queueNotFound()
+	}
+	delete(f.queues, c.Queue)
+	f.deleted[c.Queue] = now
+	*wake = append(*wake, c.Queue)
+	return nil
+}
+
+func (f *FSM) setQueueAttributes(now int64, c SetQueueAttributes) *Error {
+	q, ok := f.queues[c.Queue]
+	if !ok {
+		return queueNotFound()
+	}
+	attrs, err := normalizeAttributes(c.Queue, c.Attributes, false, f.queueByARN)
+	if err != nil {
+		return err
+	}
+	merged := make(map[string]string, len(q.Attributes)+len(attrs))
+	for k, v := range q.Attributes {
+		merged[k] = v
+	}
+	for k, v := range attrs {
+		if v == "" {
+			delete(merged, k)
+			continue
+		}
+		merged[k] = v
+	}
+	q.Attributes = merged
+	q.ModifiedAt = now
+	q.parsePolicies()
+	return nil
+}
+
+func (f *FSM) tagQueue(now int64, c TagQueue) *Error {
+	q, ok := f.queues[c.Queue]
+	if !ok {
+		return queueNotFound()
+	}
+	tags := make(map[string]string, len(q.Tags)+len(c.Tags))
+	for k, v := range q.Tags {
+		tags[k] = v
+	}
+	for k, v := range c.Tags {
+		tags[k] = v
+	}
+	q.Tags = tags
+	return nil
+}
+
+func (f *FSM) untagQueue(now int64, c UntagQueue) *Error {
+	q, ok := f.queues[c.Queue]
+	if !ok {
+		return queueNotFound()
+	}
+	tags := make(map[string]string, len(q.Tags))
+	for k, v := range q.Tags {
+		tags[k] = v
+	}
+	for _, k := range c.Keys {
+		delete(tags, k)
+	}
+	q.Tags = tags
+	return nil
+}
+
+func (f *FSM) purgeQueue(now int64, c PurgeQueue) *Error {
+	q, ok := f.queues[c.Queue]
+	if !ok {
+		return queueNotFound()
+	}
+	if q.LastPurgeAt != 0 && now-q.LastPurgeAt < purgeInterval {
+		return Errorf(CodePurgeQueueInProgress, "Only one PurgeQueue operation on %s is allowed every 60 seconds.", c.Queue.Name)
+	}
+	q.purge()
+	q.LastPurgeAt = now
+	return nil
+}
+
+func (f *FSM) sendMessages(now int64, c SendMessages, wake *[]QueueKey) any {
+	q, ok := f.queues[c.Queue]
+	if !ok {
+		return queueNotFound()
+	}
+	q.advance(now)
+	maxSize := q.intAttr(AttrMaximumMessageSize)
+	retention := int64(q.intAttr(AttrMessageRetentionPeriod)) * 1000
+	results := make([]SendResult, len(c.Entries))
+	visibleNow := false
+	for i, e := range c.Entries {
+		results[i].ID = e.ID
+		m := &message{
+			ID: e.MessageID, Body: e.Body, Attributes: e.Attributes,
+			SystemAttributes: e.SystemAttributes, SenderID: c.SenderID, SentAt: now,
+			ExpiresAt: now + retention, MessageGroupID: e.MessageGroupID,
+			DeduplicationID: e.DeduplicationID,
+		}
+		if size := m.size(); size > maxSize {
+			results[i].Err = Errorf(CodeInvalidParameterValue, "One or more parameters are invalid. Reason: Message must be shorter than %d bytes.", maxSize)
+			continue
+		}
+		delay := e.DelaySeconds
+		if delay < 0 {
+			delay = q.intAttr(AttrDelaySeconds)
+		}
+		m.VisibleAt = now + int64(delay)*1000
+		m.Seq = q.NextSeq
+		q.NextSeq++
+		q.insert(m, now)
+		results[i].MessageID = m.ID
+		if delay == 0 {
+			visibleNow = true
+		}
+	}
+	if visibleNow {
+		*wake = append(*wake, c.Queue)
+	}
+	return results
+}
+
+func (f *FSM) receiveMessages(now int64, c ReceiveMessages, wake *[]QueueKey) any {
+	q, ok := f.queues[c.Queue]
+	if !ok {
+		return queueNotFound()
+	}
+	q.advance(now)
+	if q.waitingInFlight >= maxInFlight {
+		return Errorf(CodeOverLimit, "Too many messages in flight: the queue has %d in-flight messages.", q.waitingInFlight)
+	}
+	vt := c.VisibilityTimeout
+	if vt < 0 {
+		vt = q.intAttr(AttrVisibilityTimeout)
+	}
+	var dlq *queue
+	if q.redrive != nil {
+		dlq = f.queueByARN(q.redrive.DeadLetterTargetArn)
+	}
+	out := make([]ReceivedMessage, 0, c.Max)
+	var taken []*message
+	for len(taken) < c.Max {
+		m, ok := q.ready.DeleteMin()
+		if !ok {
+			break
+		}
+		if dlq != nil && m.ReceiveCount >= q.redrive.MaxReceiveCount {
+			q.all.Delete(m)
+			q.expiry.Delete(m)
+			if f.moveToDeadLetter(now, m, q, dlq) {
+				*wake = append(*wake, dlq.Key)
+			}
+			continue
+		}
+		u := *m
+		u.ReceiveCount++
+		if u.FirstReceiveAt == 0 {
+			u.FirstReceiveAt = now
+		}
+		u.LastReceiveAt = now
+		u.VisibleAt = now + int64(vt)*1000
+		u.ReceiptNonce = messageNonce(c.Nonce, len(taken))
+		taken = append(taken, &u)
+		out = append(out, ReceivedMessage{
+			MessageID:             u.ID,
+			ReceiptHandle:         receipt{QueueID: q.ID, Seq: u.Seq, ReceiveCount: uint32(u.ReceiveCount), Nonce: u.ReceiptNonce}.encode(),
+			Body:                  u.Body,
+			Attributes:            u.Attributes,
+			SystemAttributes:      u.SystemAttributes,
+			SenderID:              u.SenderID,
+			SentTimestamp:         u.SentAt,
+			FirstReceiveTimestamp: u.FirstReceiveAt,
+			ReceiveCount:          u.ReceiveCount,
+			MessageGroupID:        u.MessageGroupID,
+			DeduplicationID:       u.DeduplicationID,
+			DeadLetterSourceArn:   u.DeadLetterSourceArn,
+		})
+	}
+	for _, u := range taken {
+		q.all.ReplaceOrInsert(u)
+		q.expiry.ReplaceOrInsert(u)
+		q.index(u, now)
+	}
+	return out
+}
+
+// moveToDeadLetter enqueues m, removed from src, on dlq. Its retention
+// still counts from when it was first sent. It reports whether the
+// message was stored (it is dropped if already past the DLQ's retention).
+func (f *FSM) moveToDeadLetter(now int64, m *message, src, dlq *queue) bool {
+	dlq.advance(now)
+	u := *m
+	u.Seq = dlq.NextSeq
+	u.ExpiresAt = m.SentAt + int64(dlq.intAttr(AttrMessageRetentionPeriod))*1000
+	if u.ExpiresAt <= now {
+		return false
+	}
+	dlq.NextSeq++
+	u.VisibleAt = now
+	u.ReceiveCount = 0
+	u.FirstReceiveAt = 0
+	u.LastReceiveAt = 0
+	u.ReceiptNonce = 0
+	u.DeadLetterSourceArn = src.Key.ARN()
+	dlq.insert(&u, now)
+	return true
+}
+
+// lookupHandle finds the message a receipt handle names. It returns an
+// *Error for a malformed handle or one of another queue, and a nil
+// message when the message is gone or the handle is not its latest.
+func lookupHandle(q *queue, handle string) (*message, *Error) {
+	r, ok := decodeReceipt(handle)
+	if !ok || r.QueueID != q.ID {
+		return nil, Errorf(CodeReceiptHandleIsInvalid, "The input receipt handle \"%s\" is not a valid receipt handle.", handle)
+	}
+	m, ok := q.all.Get(&message{Seq: r.Seq})
+	if !ok || uint32(m.ReceiveCount) != r.ReceiveCount || m.ReceiptNonce != r.Nonce {
+		return nil, nil
+	}
+	return m, nil
+}
+
+func (f *FSM) deleteMessages(now int64, c DeleteMessages) any {
+	q, ok := f.queues[c.Queue]
+	if !ok {
+		return queueNotFound()
+	}
+	q.advance(now)
+	results := make([]EntryResult, len(c.Entries))
+	for i, e := range c.Entries {
+		results[i].ID = e.ID
+		m, err := lookupHandle(q, e.ReceiptHandle)
+		if err != nil {
+			results[i].Err = err
+			continue
+		}
+		if m != nil {
+			q.remove(m)
+		}
+	}
+	return results
+}
+
+func (f *FSM) changeVisibility(now int64, c ChangeVisibility, wake *[]QueueKey) any {
+	q, ok := f.queues[c.Queue]
+	if !ok {
+		return queueNotFound()
+	}
+	q.advance(now)
+	results := make([]EntryResult, len(c.Entries))
+	for i, e := range c.Entries {
+		results[i].ID = e.ID
+		m, err := lookupHandle(q, e.ReceiptHandle)
+		if err != nil {
+			results[i].Err = err
+			continue
+		}
+		if m == nil {
+			results[i].Err = Errorf(CodeInvalidParameterValue, "Value %s for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.", e.ReceiptHandle)
+			continue
+		}
+		if !m.inFlightAt(now) {
+			results[i].Err = Errorf(CodeMessageNotInflight, "The message referred to is not in flight.")
+			continue
+		}
+		visibleAt := now + int64(e.VisibilityTimeout)*1000
+		if visibleAt-m.LastReceiveAt > maxVisibilityMillis {
+			results[i].Err = Errorf(CodeInvalidParameterValue, "Value %d for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [43200 seconds]", e.VisibilityTimeout)
+			continue
+		}
+		u := *m
+		u.VisibleAt = visibleAt
+		q.replace(m, &u, now)
+		if visibleAt <= now {
+			*wake = append(*wake, c.Queue)
+		}
+	}
+	return results
+}
+
+func (f *FSM) sweep(now int64, wake *[]QueueKey) {
+	for k, q := range f.queues {
+		if q.advance(now) {
+			*wake = append(*wake, k)
+		}
+	}
+	for k, at := range f.deleted {
+		if now-at >= deletedQueueMemory {
+			delete(f.deleted, k)
+		}
+	}
+	sort.Slice(*wake, func(i, j int) bool { return lessKey((*wake)[i], (*wake)[j]) })
+}
+
+func lessKey(a, b QueueKey) bool {
+	if a.Region != b.Region {
+		return a.Region < b.Region
+	}
+	if a.Account != b.Account {
+		return a.Account < b.Account
+	}
+	return a.Name < b.Name
+}
+
+// Watch returns a channel closed when something may have become receivable
+// on the queue (a send, a visibility change, a restore) or the queue was
+// deleted. Long polls wait on it.
+func (f *FSM) Watch(key QueueKey) <-chan struct{} {
+	f.watchMu.Lock()
+	defer f.watchMu.Unlock()
+	ch, ok := f.watch[key]
+	if !ok {
+		ch = make(chan struct{})
+		f.watch[key] = ch
+	}
+	return ch
+}
+
+func (f *FSM) notify(key QueueKey) {
+	f.watchMu.Lock()
+	if ch, ok := f.watch[key]; ok {
+		close(ch)
+		delete(f.watch, key)
+	}
+	f.watchMu.Unlock()
+}
+
+func (f *FSM) notifyAll() {
+	f.watchMu.Lock()
+	for k, ch := range f.watch {
+		close(ch)
+		delete(f.watch, k)
+	}
+	f.watchMu.Unlock()
+}
+
+// AppliedIndex is the index of the last applied log entry.
+func (f *FSM) AppliedIndex() uint64 {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return f.applied
+}
+
+// Now is the latest command time applied (epoch milliseconds).
+func (f *FSM) Now() int64 {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return f.now
+}
+
+// NeedsSweep reports whether some message is past its retention at now,
+// so the leader should propose a Sweep.
+func (f *FSM) NeedsSweep(now int64) bool {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	for _, q := range f.queues {
+		if m, ok := q.expiry.Min(); ok && m.ExpiresAt <= now {
+			return true
+		}
+	}
+	return false
+}
+
+// ReceiveReady reports whether a receive on the queue at now could return
+// a message; if not, wakeAt is the next time one becomes visible (0: none
+// pending).
+func (f *FSM) ReceiveReady(key QueueKey, now int64) (ready bool, wakeAt int64, err error) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	q, ok := f.queues[key]
+	if !ok {
+		return false, 0, queueNotFound()
+	}
+	if q.ready.Len() > 0 {
+		return true, 0, nil
+	}
+	if m, ok := q.waiting.Min(); ok {
+		if m.VisibleAt <= now {
+			return true, 0, nil
+		}
+		return false, m.VisibleAt, nil
+	}
+	return false, 0, nil
+}
+
+// GetQueue returns a queue's attributes as of now, counters included.
+func (f *FSM) GetQueue(key QueueKey, now int64) (QueueView, error) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	q, ok := f.queues[key]
+	if !ok {
+		return QueueView{}, queueNotFound()
+	}
+	attrs := make(map[string]string, len(q.Attributes)+len(ReadOnlyAttributes))
+	for k, v := range q.Attributes {
+		attrs[k] = v
+	}
+	visible, inFlight, delayed := q.counts(now)
+	attrs[AttrApproximateNumberOfMessages] = strconv.Itoa(visible)
+	attrs[AttrApproximateNumberOfMessagesNotVisible] = strconv.Itoa(inFlight)
+	attrs[AttrApproximateNumberOfMessagesDelayed] = strconv.Itoa(delayed)
+	attrs[AttrCreatedTimestamp] = strconv.FormatInt(q.CreatedAt/1000, 10)
+	attrs[AttrLastModifiedTimestamp] = strconv.FormatInt(q.ModifiedAt/1000, 10)
+	attrs[AttrQueueArn] = key.ARN()
+	return QueueView{Key: key, Attributes: attrs}, nil
+}
+
+// ListQueues returns the sorted names of the queues of an account in a
+// region that start with prefix.
+func (f *FSM) ListQueues(region, account, prefix string) []string {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	var names []string
+	for k := range f.queues {
+		if k.Region == region && k.Account == account && strings.HasPrefix(k.Name, prefix) {
+			names = append(names, k.Name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// ListTags returns a copy of a queue's tags.
+func (f *FSM) ListTags(key QueueKey) (map[string]string, error) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	q, ok := f.queues[key]
+	if !ok {
+		return nil, queueNotFound()
+	}
+	tags := make(map[string]string, len(q.Tags))
+	for k, v := range q.Tags {
+		tags[k] = v
+	}
+	return tags, nil
+}
+
+// DeadLetterSources returns the sorted names of the queues whose redrive
+// policy targets key.
+func (f *FSM) DeadLetterSources(key QueueKey) ([]string, error) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	if _, ok := f.queues[key]; !ok {
+		return nil, queueNotFound()
+	}
+	arn := key.ARN()
+	var names []string
+	for k, q := range f.queues {
+		if q.redrive != nil && q.redrive.DeadLetterTargetArn == arn {
+			names = append(names, k.Name)
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}

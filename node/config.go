@@ -1,0 +1,122 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Config is how a node is started. Zero timing fields take the defaults
+// for a LAN; tests set shorter ones.
+type Config struct {
+	NodeID          string
+	DataDir         string
+	APIAddr         string
+	RaftAddr        string
+	GossipAddr      string
+	Advertise       string
+	Join            []string
+	BootstrapExpect int
+	Logger          *slog.Logger
+
+	HeartbeatTimeout   time.Duration
+	ElectionTimeout    time.Duration
+	LeaderLeaseTimeout time.Duration
+	SnapshotThreshold  uint64
+	TrailingLogs       uint64
+	SnapshotInterval   time.Duration
+	// GossipInterval scales memberlist's probing (0: memberlist's LAN defaults).
+	GossipProbeInterval time.Duration
+}
+
+func (c *Config) setDefaults() error {
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.DataDir == "" {
+		return errors.New("node: --data-dir is required")
+	}
+	if c.BootstrapExpect <= 0 {
+		c.BootstrapExpect = 1
+	}
+	if c.HeartbeatTimeout == 0 {
+		c.HeartbeatTimeout = time.Second
+	}
+	if c.ElectionTimeout == 0 {
+		c.ElectionTimeout = time.Second
+	}
+	if c.LeaderLeaseTimeout == 0 {
+		c.LeaderLeaseTimeout = 500 * time.Millisecond
+	}
+	if c.SnapshotThreshold == 0 {
+		c.SnapshotThreshold = 32768
+	}
+	if c.TrailingLogs == 0 {
+		c.TrailingLogs = 16384
+	}
+	if c.SnapshotInterval == 0 {
+		c.SnapshotInterval = 5 * time.Minute
+	}
+	if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
+		return fmt.Errorf("node: create data dir: %w", err)
+	}
+	id, err := loadNodeID(c.DataDir, c.NodeID)
+	if err != nil {
+		return err
+	}
+	c.NodeID = id
+	return nil
+}
+
+// loadNodeID returns the node's stable ID: the one given, else the one
+// kept in the data dir, else a new one, which is then kept.
+func loadNodeID(dir, given string) (string, error) {
+	path := filepath.Join(dir, "node-id")
+	kept, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("node: read node id: %w", err)
+	}
+	id := strings.TrimSpace(string(kept))
+	switch {
+	case given != "" && id != "" && given != id:
+		return "", fmt.Errorf("node: --node-id %q differs from %q kept in %s", given, id, path)
+	case given != "":
+		id = given
+	case id == "":
+		id = uuid.NewString()[:8]
+	}
+	if string(kept) != id {
+		if err := os.WriteFile(path, []byte(id), 0o644); err != nil {
+			return "", fmt.Errorf("node: write node id: %w", err)
+		}
+	}
+	return id, nil
+}
+
+// advertised returns the address others use to reach bind: the bind
+// address itself unless it is unspecified (0.0.0.0) or an advertise host
+// is set.
+func advertised(bind, advertise string) (string, error) {
+	host, port, err := net.SplitHostPort(bind)
+	if err != nil {
+		return "", fmt.Errorf("node: bad address %q: %w", bind, err)
+	}
+	if advertise != "" {
+		if h, _, err := net.SplitHostPort(advertise); err == nil {
+			advertise = h
+		}
+		return net.JoinHostPort(advertise, port), nil
+	}
+	ip := net.ParseIP(host)
+	if host == "" || (ip != nil && ip.IsUnspecified()) {
+		return "", fmt.Errorf("node: %q binds all interfaces: set --advertise to the address other nodes use", bind)
+	}
+	return bind, nil
+}

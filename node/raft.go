@@ -1,0 +1,119 @@
+package node
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+
+	"github.com/wharfmq/wharf/fsm"
+)
+
+// raftFSM adapts fsm.FSM to raft.FSM.
+type raftFSM struct{ f *fsm.FSM }
+
+func (r raftFSM) Apply(l *raft.Log) any {
+	if l.Type != raft.LogCommand {
+		return nil
+	}
+	return r.f.Apply(l.Index, l.Data)
+}
+
+func (r raftFSM) Snapshot() (raft.FSMSnapshot, error) { return fsmSnapshot{r.f.Snapshot()}, nil }
+
+func (r raftFSM) Restore(rc io.ReadCloser) error {
+	defer rc.Close()
+	return r.f.Restore(rc)
+}
+
+type fsmSnapshot struct{ s *fsm.Snapshot }
+
+func (s fsmSnapshot) Persist(sink raft.SnapshotSink) error {
+	if err := s.s.Persist(sink); err != nil {
+		sink.Cancel()
+		return err
+	}
+	return sink.Close()
+}
+
+func (s fsmSnapshot) Release() {}
+
+// raftParts is what openRaft builds; close releases the stores.
+type raftParts struct {
+	raft  *raft.Raft
+	store *raftboltdb.BoltStore
+	trans *raft.NetworkTransport
+}
+
+func (p *raftParts) close() {
+	if p.trans != nil {
+		p.trans.Close()
+	}
+	if p.store != nil {
+		p.store.Close()
+	}
+}
+
+// openRaft opens the stores under the data dir and starts raft. The log
+// store fsyncs every write (raft-boltdb's default): nothing is
+// acknowledged before it is on disk on a majority.
+func openRaft(cfg *Config, f *fsm.FSM, advertiseRaft string, notify chan bool) (*raftParts, error) {
+	rc := raft.DefaultConfig()
+	rc.LocalID = raft.ServerID(cfg.NodeID)
+	rc.HeartbeatTimeout = cfg.HeartbeatTimeout
+	rc.ElectionTimeout = cfg.ElectionTimeout
+	rc.LeaderLeaseTimeout = cfg.LeaderLeaseTimeout
+	rc.SnapshotThreshold = cfg.SnapshotThreshold
+	rc.TrailingLogs = cfg.TrailingLogs
+	rc.SnapshotInterval = cfg.SnapshotInterval
+	rc.MaxAppendEntries = 512
+	rc.ShutdownOnRemove = false
+	rc.NotifyCh = notify
+	rc.Logger = hclog.New(&hclog.LoggerOptions{
+		Name:   "raft",
+		Level:  hclog.Warn,
+		Output: os.Stderr,
+	})
+
+	p := &raftParts{}
+	store, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(cfg.DataDir, "raft.db")})
+	if err != nil {
+		return nil, fmt.Errorf("node: open raft log: %w", err)
+	}
+	p.store = store
+	snaps, err := raft.NewFileSnapshotStoreWithLogger(filepath.Join(cfg.DataDir, "snapshots"), 2, rc.Logger)
+	if err != nil {
+		p.close()
+		return nil, fmt.Errorf("node: open snapshots: %w", err)
+	}
+	addr, err := net.ResolveTCPAddr("tcp", advertiseRaft)
+	if err != nil {
+		p.close()
+		return nil, fmt.Errorf("node: raft address: %w", err)
+	}
+	trans, err := raft.NewTCPTransportWithLogger(cfg.RaftAddr, addr, 5, 10*time.Second, rc.Logger)
+	if err != nil {
+		p.close()
+		return nil, fmt.Errorf("node: raft transport: %w", err)
+	}
+	p.trans = trans
+	r, err := raft.NewRaft(rc, raftFSM{f}, store, store, snaps, trans)
+	if err != nil {
+		p.close()
+		return nil, fmt.Errorf("node: start raft: %w", err)
+	}
+	p.raft = r
+	return p, nil
+}
+
+// hasState reports whether this node's raft has any state (it was
+// bootstrapped or has joined a cluster before).
+func (n *Node) hasState() bool {
+	return n.raft.LastIndex() > 0
+}

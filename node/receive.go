@@ -1,0 +1,79 @@
+package node
+
+import (
+	"context"
+	"time"
+
+	"github.com/wharfmq/wharf/fsm"
+)
+
+// receive runs a ReceiveMessage with long polling. The leader looks at its
+// own state first and proposes a receive only when a message is visible,
+// so waiting polls add nothing to the log. It wakes on a send to the queue
+// (fsm.Watch), at the next delay or visibility deadline, at the end of the
+// wait, and on loss of leadership.
+func (n *Node) receive(ctx context.Context, req fsm.ReceiveMessages, wait time.Duration) ([]fsm.ReceivedMessage, error) {
+	deadline := time.Now().Add(wait)
+	lost := n.lostLeadership()
+	first := true
+	for {
+		if !n.isLeaderReady() {
+			if first {
+				return nil, ErrNotLeader
+			}
+			return []fsm.ReceivedMessage{}, nil
+		}
+		changed := n.fsm.Watch(req.Queue)
+		now := time.Now()
+		ready, wakeAt, err := n.fsm.ReceiveReady(req.Queue, now.UnixMilli())
+		if err != nil {
+			return nil, err
+		}
+		if !ready && !now.Before(deadline) {
+			// Confirm the emptiness is current before answering it.
+			if err := n.linearizableRead(ctx); err != nil {
+				return nil, err
+			}
+			ready, _, err = n.fsm.ReceiveReady(req.Queue, time.Now().UnixMilli())
+			if err != nil {
+				return nil, err
+			}
+			if !ready {
+				return []fsm.ReceivedMessage{}, nil
+			}
+		}
+		if ready {
+			req.Nonce = newNonce()
+			res, err := n.apply(ctx, req)
+			if err != nil {
+				return nil, err
+			}
+			msgs := res.([]fsm.ReceivedMessage)
+			if len(msgs) > 0 || !time.Now().Before(deadline) {
+				return msgs, nil
+			}
+			first = false
+			continue
+		}
+		first = false
+		until := time.Until(deadline)
+		if wakeAt > 0 {
+			if d := time.Until(time.UnixMilli(wakeAt)); d < until {
+				until = d
+			}
+		}
+		if until < time.Millisecond {
+			until = time.Millisecond
+		}
+		timer := time.NewTimer(until)
+		select {
+		case <-changed:
+		case <-timer.C:
+		case <-lost:
+		case <-ctx.Done():
+			timer.Stop()
+			return []fsm.ReceivedMessage{}, nil
+		}
+		timer.Stop()
+	}
+}

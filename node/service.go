@@ -1,0 +1,120 @@
+package node
+
+import (
+	"context"
+	"time"
+
+	"github.com/wharfmq/wharf/fsm"
+)
+
+// The typed service operations. Writes are raft commands and run on the
+// leader only (ErrNotLeader elsewhere); reads are linearizable and also run
+// on the leader. Domain errors come back as *fsm.Error.
+
+// CreateQueue creates a queue (idempotent for identical attributes).
+func (n *Node) CreateQueue(ctx context.Context, req fsm.CreateQueue) error {
+	_, err := n.apply(ctx, req)
+	return err
+}
+
+// DeleteQueue deletes a queue.
+func (n *Node) DeleteQueue(ctx context.Context, key fsm.QueueKey) error {
+	_, err := n.apply(ctx, fsm.DeleteQueue{Queue: key})
+	return err
+}
+
+// SetQueueAttributes changes queue attributes.
+func (n *Node) SetQueueAttributes(ctx context.Context, req fsm.SetQueueAttributes) error {
+	_, err := n.apply(ctx, req)
+	return err
+}
+
+// TagQueue adds tags to a queue.
+func (n *Node) TagQueue(ctx context.Context, req fsm.TagQueue) error {
+	_, err := n.apply(ctx, req)
+	return err
+}
+
+// UntagQueue removes tags from a queue.
+func (n *Node) UntagQueue(ctx context.Context, req fsm.UntagQueue) error {
+	_, err := n.apply(ctx, req)
+	return err
+}
+
+// PurgeQueue deletes all messages of a queue.
+func (n *Node) PurgeQueue(ctx context.Context, key fsm.QueueKey) error {
+	_, err := n.apply(ctx, fsm.PurgeQueue{Queue: key})
+	return err
+}
+
+// SendMessages enqueues messages; the node stamps each entry's MessageID.
+// The error is set when the whole call failed; otherwise each entry has its
+// own result.
+func (n *Node) SendMessages(ctx context.Context, req fsm.SendMessages) ([]fsm.SendResult, error) {
+	for i := range req.Entries {
+		req.Entries[i].MessageID = newMessageID()
+	}
+	res, err := n.apply(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return res.([]fsm.SendResult), nil
+}
+
+// ReceiveMessages receives messages, waiting up to wait for one to become
+// visible (long polling). It returns an empty slice when none came.
+func (n *Node) ReceiveMessages(ctx context.Context, req fsm.ReceiveMessages, wait time.Duration) ([]fsm.ReceivedMessage, error) {
+	return n.receive(ctx, req, wait)
+}
+
+// DeleteMessages deletes messages by receipt handle, with a result per entry.
+func (n *Node) DeleteMessages(ctx context.Context, req fsm.DeleteMessages) ([]fsm.EntryResult, error) {
+	res, err := n.apply(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return res.([]fsm.EntryResult), nil
+}
+
+// ChangeVisibility changes visibility timeouts, with a result per entry.
+func (n *Node) ChangeVisibility(ctx context.Context, req fsm.ChangeVisibility) ([]fsm.EntryResult, error) {
+	res, err := n.apply(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return res.([]fsm.EntryResult), nil
+}
+
+// GetQueue reads a queue's attributes, counters included.
+func (n *Node) GetQueue(ctx context.Context, key fsm.QueueKey) (fsm.QueueView, error) {
+	if err := n.linearizableRead(ctx); err != nil {
+		return fsm.QueueView{}, err
+	}
+	return n.fsm.GetQueue(key, n.now())
+}
+
+// ListQueues lists the names of the queues of an account in a region whose
+// name starts with prefix, sorted.
+func (n *Node) ListQueues(ctx context.Context, region, account, prefix string) ([]string, error) {
+	if err := n.linearizableRead(ctx); err != nil {
+		return nil, err
+	}
+	return n.fsm.ListQueues(region, account, prefix), nil
+}
+
+// ListQueueTags reads a queue's tags.
+func (n *Node) ListQueueTags(ctx context.Context, key fsm.QueueKey) (map[string]string, error) {
+	if err := n.linearizableRead(ctx); err != nil {
+		return nil, err
+	}
+	return n.fsm.ListTags(key)
+}
+
+// ListDeadLetterSourceQueues lists the names of the queues whose redrive
+// policy names key as their dead-letter queue, sorted.
+func (n *Node) ListDeadLetterSourceQueues(ctx context.Context, key fsm.QueueKey) ([]string, error) {
+	if err := n.linearizableRead(ctx); err != nil {
+		return nil, err
+	}
+	return n.fsm.DeadLetterSources(key)
+}
