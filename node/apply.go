@@ -63,7 +63,7 @@ func (n *Node) linearizableRead(ctx context.Context) error {
 		}
 		return mapRaftError(err)
 	}
-	for n.fsm.AppliedIndex() < commit {
+	for !n.caughtUp(commit) {
 		select {
 		case <-ctx.Done():
 			return ErrIndeterminate
@@ -75,3 +75,24 @@ func (n *Node) linearizableRead(ctx context.Context) error {
 
 // now is the clock reads use.
 func (n *Node) now() int64 { return nowMillis() }
+
+// caughtUp reports whether the state machine reflects every entry up to
+// index. Only command entries reach the state machine, so entries after
+// its last applied index that are not commands (no-ops, barriers,
+// configuration changes) do not count.
+func (n *Node) caughtUp(index uint64) bool {
+	applied := n.fsm.AppliedIndex()
+	if applied >= index {
+		return true
+	}
+	if index-applied > 64 || n.raft.AppliedIndex() < index {
+		return false
+	}
+	var entry raft.Log
+	for i := index; i > applied; i-- {
+		if err := n.parts.store.GetLog(i, &entry); err != nil || entry.Type == raft.LogCommand {
+			return false
+		}
+	}
+	return true
+}

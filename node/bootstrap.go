@@ -130,7 +130,7 @@ func (n *Node) reconcile() {
 		sid := raft.ServerID(id)
 		addr, member := inConfig[sid]
 		switch {
-		case p.state == memberlist.StateAlive && (!member || addr != raft.ServerAddress(p.meta.Raft)):
+		case p.state == memberlist.StateAlive && !p.meta.Leaving && (!member || addr != raft.ServerAddress(p.meta.Raft)):
 			// A server that came back under a new ID keeps its address:
 			// raft refuses two servers at one address, so drop the old ID.
 			for oldID, oldAddr := range inConfig {
@@ -145,7 +145,7 @@ func (n *Node) reconcile() {
 			} else {
 				n.log.Info("added voter", "peer", id, "raft", p.meta.Raft)
 			}
-		case p.state == memberlist.StateLeft && member && id != n.cfg.NodeID:
+		case (p.state == memberlist.StateLeft || p.meta.Leaving) && member && id != n.cfg.NodeID:
 			if err := n.raft.RemoveServer(sid, 0, 0).Error(); err != nil {
 				n.log.Warn("remove server failed", "peer", id, "err", err)
 			} else {

@@ -21,6 +21,10 @@ type nodeMeta struct {
 	Expect int    `json:"expect"`
 	// HasState: this node's raft has state, so no one may bootstrap.
 	HasState bool `json:"state,omitempty"`
+	// Leaving: the node is stopping gracefully. memberlist reports leaves
+	// and failures alike (the state in NotifyLeave's node is stale), so
+	// this flag, gossiped before leaving, tells them apart.
+	Leaving bool `json:"leaving,omitempty"`
 }
 
 // peer is a gossip member as this node last heard of it.
@@ -65,21 +69,25 @@ func (t *peerTable) LocalState(bool) []byte { return nil }
 func (t *peerTable) MergeRemoteState([]byte, bool) {}
 
 // NotifyJoin implements memberlist.EventDelegate.
-func (t *peerTable) NotifyJoin(n *memberlist.Node) { t.record(n) }
+func (t *peerTable) NotifyJoin(n *memberlist.Node) { t.record(n, memberlist.StateAlive) }
 
-// NotifyLeave implements memberlist.EventDelegate.
-func (t *peerTable) NotifyLeave(n *memberlist.Node) { t.record(n) }
+// NotifyLeave implements memberlist.EventDelegate: a member that announced
+// it was leaving has left, any other has failed.
+func (t *peerTable) NotifyLeave(n *memberlist.Node) { t.record(n, memberlist.StateDead) }
 
 // NotifyUpdate implements memberlist.EventDelegate.
-func (t *peerTable) NotifyUpdate(n *memberlist.Node) { t.record(n) }
+func (t *peerTable) NotifyUpdate(n *memberlist.Node) { t.record(n, memberlist.StateAlive) }
 
-func (t *peerTable) record(n *memberlist.Node) {
+func (t *peerTable) record(n *memberlist.Node, state memberlist.NodeStateType) {
 	var m nodeMeta
 	if json.Unmarshal(n.Meta, &m) != nil || m.ID == "" {
 		return
 	}
 	t.mu.Lock()
-	t.peers[m.ID] = peer{meta: m, gossip: net.JoinHostPort(n.Addr.String(), strconv.Itoa(int(n.Port))), state: n.State}
+	if state == memberlist.StateDead && (m.Leaving || t.peers[m.ID].meta.Leaving) {
+		state = memberlist.StateLeft
+	}
+	t.peers[m.ID] = peer{meta: m, gossip: net.JoinHostPort(n.Addr.String(), strconv.Itoa(int(n.Port))), state: state}
 	t.mu.Unlock()
 	select {
 	case t.changed <- struct{}{}:

@@ -33,6 +33,7 @@ type Node struct {
 
 	mu           sync.Mutex
 	metaHasState bool
+	leaving      bool
 	joined       bool
 	bootstrapped bool
 	leaderReady  bool
@@ -88,7 +89,7 @@ func closedChan() chan struct{} {
 func (n *Node) meta() nodeMeta {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return nodeMeta{ID: n.cfg.NodeID, Raft: n.advRaft, API: n.advAPI, Expect: n.cfg.BootstrapExpect, HasState: n.metaHasState}
+	return nodeMeta{ID: n.cfg.NodeID, Raft: n.advRaft, API: n.advAPI, Expect: n.cfg.BootstrapExpect, HasState: n.metaHasState, Leaving: n.leaving}
 }
 
 // ID is the node's stable ID.
@@ -110,14 +111,21 @@ func (n *Node) Leave(ctx context.Context) {
 	if d, ok := ctx.Deadline(); ok && time.Until(d) < timeout {
 		timeout = time.Until(d)
 	}
+	n.mu.Lock()
+	n.leaving = true
+	n.mu.Unlock()
+	if err := n.gossip.UpdateNode(timeout); err != nil {
+		n.log.Warn("gossip leave announcement failed", "err", err)
+	}
 	if err := n.gossip.Leave(timeout); err != nil {
 		n.log.Warn("gossip leave failed", "err", err)
 	}
 	n.waitRemoved(ctx)
 }
 
-// waitRemoved waits (bounded by ctx) until another node's raft no longer
-// lists this node, so it has left cleanly.
+// waitRemoved waits (bounded by ctx) until the leader has removed this
+// node from the raft configuration. The node may never see the entry that
+// removes it, so it also stops when the leader stops contacting it.
 func (n *Node) waitRemoved(ctx context.Context) {
 	if n.voterCount() <= 1 {
 		return
@@ -125,6 +133,9 @@ func (n *Node) waitRemoved(ctx context.Context) {
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
+		if n.raft.State() != raft.Leader && time.Since(n.raft.LastContact()) > 3*n.cfg.HeartbeatTimeout {
+			return
+		}
 		f := n.raft.GetConfiguration()
 		if f.Error() == nil {
 			found := false

@@ -43,7 +43,7 @@ func (n *Node) Ready() bool {
 		return false
 	}
 	commit := n.raft.CommitIndex()
-	return commit > 0 && n.fsm.AppliedIndex() >= commit
+	return commit > 0 && n.caughtUp(commit)
 }
 
 // Status describes the node and the cluster as this node sees them.
@@ -56,7 +56,7 @@ func (n *Node) Status() Status {
 		LeaderAPIAddr: n.LeaderAPIAddr(),
 		Term:          n.raft.CurrentTerm(),
 		CommitIndex:   n.raft.CommitIndex(),
-		AppliedIndex:  n.fsm.AppliedIndex(),
+		AppliedIndex:  n.raft.AppliedIndex(),
 	}
 	peers := n.peers.snapshot()
 	seen := map[string]bool{}
