@@ -240,3 +240,67 @@ func testLogOutput() io.Writer {
 	}
 	return io.Discard
 }
+
+// A node that was down while the others compacted their logs catches up
+// by snapshot install and ends with the same state.
+func TestCatchUpBySnapshot(t *testing.T) {
+	c := newTestCluster(t, 3)
+	for i := range c.cfgs {
+		c.cfgs[i].SnapshotThreshold = 64
+		c.cfgs[i].TrailingLogs = 16
+		c.cfgs[i].SnapshotInterval = 50 * time.Millisecond
+	}
+	// Restart everyone with the small thresholds (the data stays).
+	for i, n := range c.nodes {
+		n.Close()
+		c.nodes[i] = nil
+	}
+	for i := range c.nodes {
+		c.start(i)
+	}
+	ctx := context.Background()
+	leader := c.leader()
+	q := fsm.QueueKey{Region: "us-east-1", Account: "000000000000", Name: "snap"}
+	if err := leader.CreateQueue(ctx, fsm.CreateQueue{Queue: q}); err != nil {
+		t.Fatal(err)
+	}
+	down := 0
+	for i, n := range c.nodes {
+		if n != leader {
+			down = i
+			n.Close()
+			c.nodes[i] = nil
+			break
+		}
+	}
+	for i := 0; i < 300; i++ {
+		if _, err := leader.SendMessages(ctx, fsm.SendMessages{Queue: q, Entries: []fsm.SendEntry{{Body: fmt.Sprint(i), DelaySeconds: -1}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, 10*time.Second, func() error {
+		if leader.raft.Stats()["last_snapshot_index"] == "0" {
+			return errors.New("no snapshot yet")
+		}
+		return nil
+	})
+	c.start(down)
+	back := c.nodes[down]
+	waitFor(t, 10*time.Second, func() error {
+		if back.raft.AppliedIndex() < leader.raft.AppliedIndex() || !back.Ready() {
+			return errors.New("not caught up")
+		}
+		return nil
+	})
+	if back.raft.Stats()["last_snapshot_index"] == "0" {
+		t.Fatal("caught up without a snapshot install")
+	}
+	waitFor(t, 5*time.Second, func() error {
+		i1, h1 := leader.fsm.StateHash()
+		i2, h2 := back.fsm.StateHash()
+		if i1 != i2 || h1 != h2 {
+			return fmt.Errorf("state differs: %d %s / %d %s", i1, h1, i2, h2)
+		}
+		return nil
+	})
+}
