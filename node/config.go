@@ -112,11 +112,36 @@ func advertised(bind, advertise string) (string, error) {
 		if h, _, err := net.SplitHostPort(advertise); err == nil {
 			advertise = h
 		}
-		return net.JoinHostPort(advertise, port), nil
+		ip, err := resolveHost(advertise)
+		if err != nil {
+			return "", fmt.Errorf("node: --advertise %q: %w", advertise, err)
+		}
+		return net.JoinHostPort(ip, port), nil
 	}
 	ip := net.ParseIP(host)
 	if host == "" || (ip != nil && ip.IsUnspecified()) {
 		return "", fmt.Errorf("node: %q binds all interfaces: set --advertise to the address other nodes use", bind)
 	}
 	return bind, nil
+}
+
+// resolveHost returns host as an IP address, resolving a name (a
+// container's hostname, say) to its first IPv4 address. Gossip needs IPs.
+func resolveHost(host string) (string, error) {
+	if net.ParseIP(host) != nil {
+		return host, nil
+	}
+	ips, err := net.LookupIP(host)
+	if err != nil {
+		return "", err
+	}
+	for _, ip := range ips {
+		if ip4 := ip.To4(); ip4 != nil {
+			return ip4.String(), nil
+		}
+	}
+	if len(ips) == 0 {
+		return "", fmt.Errorf("no address for %s", host)
+	}
+	return ips[0].String(), nil
 }

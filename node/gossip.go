@@ -160,14 +160,21 @@ func (n *Node) startGossip(advertiseGossip string) error {
 	return nil
 }
 
-// joinTargets returns the --join addresses that are not this node's own.
+// joinTargets returns the --join addresses that are not this node's own,
+// so every node of a cluster can be given the same list.
 func (n *Node) joinTargets() []string {
 	own := map[string]bool{n.cfg.GossipAddr: true, n.advGossip: true}
 	var out []string
 	for _, j := range n.cfg.Join {
-		if !own[j] {
-			out = append(out, j)
+		if own[j] {
+			continue
 		}
+		if host, port, err := net.SplitHostPort(j); err == nil {
+			if ip, err := resolveHost(host); err == nil && own[net.JoinHostPort(ip, port)] {
+				continue
+			}
+		}
+		out = append(out, j)
 	}
 	return out
 }
