@@ -543,6 +543,17 @@ func (f *FSM) ReceiveReady(key QueueKey, now int64) (ready bool, wakeAt int64, e
 	return false, 0, nil
 }
 
+// DefaultWait is the queue's ReceiveMessageWaitTimeSeconds.
+func (f *FSM) DefaultWait(key QueueKey) (int, error) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	q, ok := f.queues[key]
+	if !ok {
+		return 0, queueNotFound()
+	}
+	return q.intAttr(AttrReceiveMessageWaitTimeSeconds), nil
+}
+
 // GetQueue returns a queue's attributes as of now, counters included.
 func (f *FSM) GetQueue(key QueueKey, now int64) (QueueView, error) {
 	f.mu.RLock()

@@ -13,6 +13,16 @@ import (
 // (fsm.Watch), at the next delay or visibility deadline, at the end of the
 // wait, and on loss of leadership.
 func (n *Node) receive(ctx context.Context, req fsm.ReceiveMessages, wait time.Duration) ([]fsm.ReceivedMessage, error) {
+	if wait < 0 {
+		secs, err := n.fsm.DefaultWait(req.Queue)
+		if err != nil {
+			if !n.isLeaderReady() {
+				return nil, ErrNotLeader
+			}
+			return nil, err
+		}
+		wait = time.Duration(secs) * time.Second
+	}
 	deadline := time.Now().Add(wait)
 	lost := n.lostLeadership()
 	first := true

@@ -62,7 +62,8 @@ func (n *Node) SendMessages(ctx context.Context, req fsm.SendMessages) ([]fsm.Se
 }
 
 // ReceiveMessages receives messages, waiting up to wait for one to become
-// visible (long polling). It returns an empty slice when none came.
+// visible (long polling); a negative wait means the queue's
+// ReceiveMessageWaitTimeSeconds. It returns an empty slice when none came.
 func (n *Node) ReceiveMessages(ctx context.Context, req fsm.ReceiveMessages, wait time.Duration) ([]fsm.ReceivedMessage, error) {
 	return n.receive(ctx, req, wait)
 }

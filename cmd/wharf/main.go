@@ -1,0 +1,23 @@
+// Command wharf is the Wharf server and its command-line tools.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	root := &cobra.Command{
+		Use:           "wharf",
+		Short:         "Wharf: a replicated message cluster that speaks the Amazon SQS API",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newServeCmd(), newBenchCmd())
+	if err := root.Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "wharf:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,40 @@
+package transport
+
+import (
+	"context"
+	"time"
+
+	"github.com/wharfmq/wharf/fsm"
+	"github.com/wharfmq/wharf/node"
+)
+
+// Backend is what the HTTP layer needs from a cluster member; *node.Node
+// implements it. Domain errors come back as *fsm.Error; node.ErrNotLeader,
+// node.ErrNoLeader, node.ErrIndeterminate, node.ErrShuttingDown and context
+// errors mean "retry" and are answered with a 5xx.
+type Backend interface {
+	// The SQS operations, one per command or read of node's service API.
+	CreateQueue(ctx context.Context, req fsm.CreateQueue) error
+	DeleteQueue(ctx context.Context, key fsm.QueueKey) error
+	SetQueueAttributes(ctx context.Context, req fsm.SetQueueAttributes) error
+	TagQueue(ctx context.Context, req fsm.TagQueue) error
+	UntagQueue(ctx context.Context, req fsm.UntagQueue) error
+	PurgeQueue(ctx context.Context, key fsm.QueueKey) error
+	SendMessages(ctx context.Context, req fsm.SendMessages) ([]fsm.SendResult, error)
+	ReceiveMessages(ctx context.Context, req fsm.ReceiveMessages, wait time.Duration) ([]fsm.ReceivedMessage, error)
+	DeleteMessages(ctx context.Context, req fsm.DeleteMessages) ([]fsm.EntryResult, error)
+	ChangeVisibility(ctx context.Context, req fsm.ChangeVisibility) ([]fsm.EntryResult, error)
+	GetQueue(ctx context.Context, key fsm.QueueKey) (fsm.QueueView, error)
+	ListQueues(ctx context.Context, region, account, prefix string) ([]string, error)
+	ListQueueTags(ctx context.Context, key fsm.QueueKey) (map[string]string, error)
+	ListDeadLetterSourceQueues(ctx context.Context, key fsm.QueueKey) ([]string, error)
+
+	// Status is the node's view of the cluster, for GET /v1/cluster/status.
+	Status() node.Status
+	// IsLeader reports whether this node is the raft leader.
+	IsLeader() bool
+	// LeaderAPIAddr is the host:port of the leader's API, "" when unknown.
+	LeaderAPIAddr() string
+	// Ready reports whether the node knows a leader and its FSM caught up.
+	Ready() bool
+}
