@@ -15,7 +15,7 @@ import (
 )
 
 // freeAddr returns a loopback address with a port free for TCP and UDP.
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	for i := 0; i < 50; i++ {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -35,7 +35,7 @@ func freeAddr(t *testing.T) string {
 }
 
 // waitFor polls cond until it returns nil or the timeout passes.
-func waitFor(t *testing.T, timeout time.Duration, cond func() error) {
+func waitFor(t testing.TB, timeout time.Duration, cond func() error) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
@@ -51,12 +51,12 @@ func waitFor(t *testing.T, timeout time.Duration, cond func() error) {
 }
 
 type testCluster struct {
-	t     *testing.T
+	t     testing.TB
 	cfgs  []Config
 	nodes []*Node
 }
 
-func newTestCluster(t *testing.T, size int) *testCluster {
+func newTestCluster(t testing.TB, size int) *testCluster {
 	c := &testCluster{t: t}
 	var gossip []string
 	for i := 0; i < size; i++ {

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+	"go.etcd.io/bbolt"
 
 	"github.com/wharfmq/wharf/fsm"
 )
@@ -82,7 +83,12 @@ func openRaft(cfg *Config, f *fsm.FSM, advertiseRaft string, notify chan bool) (
 	})
 
 	p := &raftParts{}
-	store, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(cfg.DataDir, "raft.db")})
+	// The freelist is rebuilt on open instead of written on every commit:
+	// one page less to write per fsync (as Consul and Vault do).
+	store, err := raftboltdb.New(raftboltdb.Options{
+		Path:        filepath.Join(cfg.DataDir, "raft.db"),
+		BoltOptions: &bbolt.Options{Timeout: time.Second, NoFreelistSync: true, FreelistType: bbolt.FreelistMapType},
+	})
 	if err != nil {
 		return nil, fmt.Errorf("node: open raft log: %w", err)
 	}
