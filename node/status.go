@@ -78,3 +78,6 @@ func (n *Node) Status() Status {
 	sort.Slice(s.Members, func(i, j int) bool { return s.Members[i].ID < s.Members[j].ID })
 	return s
 }
+
+// StateHash hashes the state machine (see fsm.FSM.StateHash).
+func (n *Node) StateHash() (index uint64, hash string) { return n.fsm.StateHash() }

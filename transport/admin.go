@@ -24,3 +24,11 @@ func (s *Server) readyz(c echo.Context) error {
 func (s *Server) clusterStatus(c echo.Context) error {
 	return c.JSON(http.StatusOK, s.cfg.Backend.Status())
 }
+
+// stateHash serves GET /v1/cluster/state-hash: the state machine's hash at
+// its applied index, so a test can check that replicas hold identical
+// state. It snapshots the whole state: an operator tool, not a hot path.
+func (s *Server) stateHash(c echo.Context) error {
+	index, hash := s.cfg.Backend.StateHash()
+	return c.JSON(http.StatusOK, map[string]any{"applied_index": index, "hash": hash})
+}

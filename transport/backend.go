@@ -37,4 +37,7 @@ type Backend interface {
 	LeaderAPIAddr() string
 	// Ready reports whether the node knows a leader and its FSM caught up.
 	Ready() bool
+	// StateHash is a hash of the state machine and the index it reflects;
+	// replicas at the same index must agree.
+	StateHash() (index uint64, hash string)
 }

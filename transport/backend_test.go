@@ -347,6 +347,8 @@ func (b *memBackend) LeaderAPIAddr() string {
 
 func (b *memBackend) Ready() bool { return b.ready }
 
+func (b *memBackend) StateHash() (uint64, string) { return 0, "" }
+
 func (b *memBackend) callCount() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -84,6 +84,7 @@ func (s *Server) routes() *echo.Echo {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/v1/cluster/status", s.clusterStatus)
+	e.GET("/v1/cluster/state-hash", s.stateHash)
 
 	sqs := []echo.MiddlewareFunc{s.prepareSQS, s.recoverSQS, s.readBody, s.forwardToLeader}
 	e.Any("/", s.serveSQS, sqs...)
