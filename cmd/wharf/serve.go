@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -99,11 +100,20 @@ func serve(f serveFlags) error {
 	if err != nil {
 		return fmt.Errorf("listen on --api-addr: %w", err)
 	}
-	n, err := node.New(node.Config{
+	cfg := node.Config{
 		NodeID: f.nodeID, DataDir: f.dataDir, APIAddr: f.apiAddr, RaftAddr: f.raftAddr,
 		GossipAddr: f.gossipAddr, Advertise: f.advertise, Join: f.join,
 		BootstrapExpect: f.bootstrapExpect, Logger: logger,
-	})
+	}
+	// Snapshot tuning is not a flag: the defaults suit production; tests
+	// that must force snapshot installs lower them through the environment.
+	if err := uintFromEnv("WHARF_SNAPSHOT_THRESHOLD", &cfg.SnapshotThreshold); err != nil {
+		return err
+	}
+	if err := uintFromEnv("WHARF_TRAILING_LOGS", &cfg.TrailingLogs); err != nil {
+		return err
+	}
+	n, err := node.New(cfg)
 	if err != nil {
 		lis.Close()
 		return err
@@ -130,4 +140,18 @@ func serve(f serveFlags) error {
 	defer cancelShut()
 	_ = srv.Shutdown(shutCtx)
 	return n.Close()
+}
+
+// uintFromEnv sets *dst from the environment variable name when it is set.
+func uintFromEnv(name string, dst *uint64) error {
+	v, ok := os.LookupEnv(name)
+	if !ok || v == "" {
+		return nil
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	*dst = n
+	return nil
 }
