@@ -62,7 +62,8 @@ func (c *Config) setDefaults() error {
 		c.TrailingLogs = 16384
 	}
 	if c.SnapshotInterval == 0 {
-		c.SnapshotInterval = 5 * time.Minute
+		// Only how often raft checks the threshold; the check is cheap.
+		c.SnapshotInterval = 10 * time.Second
 	}
 	if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
 		return fmt.Errorf("node: create data dir: %w", err)
