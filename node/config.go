@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/hashicorp/raft"
 )
 
 // Config is how a node is started. Zero timing fields take the defaults
@@ -32,8 +33,12 @@ type Config struct {
 	SnapshotThreshold  uint64
 	TrailingLogs       uint64
 	SnapshotInterval   time.Duration
-	// GossipInterval scales memberlist's probing (0: memberlist's LAN defaults).
+	// GossipProbeInterval scales memberlist's probing (0: memberlist's LAN
+	// defaults).
 	GossipProbeInterval time.Duration
+
+	// wrapLogStore lets tests observe the raft log store.
+	wrapLogStore func(raft.LogStore) raft.LogStore
 }
 
 func (c *Config) setDefaults() error {

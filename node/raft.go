@@ -109,7 +109,11 @@ func openRaft(cfg *Config, f *fsm.FSM, advertiseRaft string, notify chan bool) (
 		return nil, fmt.Errorf("node: raft transport: %w", err)
 	}
 	p.trans = trans
-	r, err := raft.NewRaft(rc, raftFSM{f}, store, store, snaps, trans)
+	var logs raft.LogStore = store
+	if cfg.wrapLogStore != nil {
+		logs = cfg.wrapLogStore(store)
+	}
+	r, err := raft.NewRaft(rc, raftFSM{f}, logs, store, snaps, trans)
 	if err != nil {
 		p.close()
 		return nil, fmt.Errorf("node: start raft: %w", err)
