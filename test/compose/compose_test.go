@@ -94,7 +94,9 @@ func TestComposeClusterServes(t *testing.T) {
 		"WHARF_PORT_2=" + strconv.Itoa(ports[1]),
 		"WHARF_PORT_3=" + strconv.Itoa(ports[2]),
 	}
-	args := func(a ...string) []string { return append(append(append([]string{}, compose[1:]...), "-p", project), a...) }
+	args := func(a ...string) []string {
+		return append(append(append([]string{}, compose[1:]...), "-p", project), a...)
+	}
 	t.Cleanup(func() {
 		cmd := exec.Command(compose[0], args("down", "-v", "--remove-orphans")...)
 		cmd.Dir = root
