@@ -11,13 +11,19 @@ import (
 // (its state machine has caught up with earlier terms).
 func (n *Node) IsLeader() bool { return n.isLeaderReady() }
 
-// LeaderAPIAddr is the API address of the current leader, "" when unknown.
+// LeaderAPIAddr is the API address of the current leader, "" when unknown
+// (or when this node was just elected and is not ready to serve yet).
 func (n *Node) LeaderAPIAddr() string {
 	_, id := n.raft.LeaderWithID()
 	if id == "" {
 		return ""
 	}
 	if string(id) == n.cfg.NodeID {
+		// Leader by raft but not ready yet: callers should wait, not
+		// forward to themselves.
+		if !n.isLeaderReady() {
+			return ""
+		}
 		return n.advAPI
 	}
 	if p, ok := n.peers.get(string(id)); ok {

@@ -73,6 +73,9 @@ func writeError(w http.ResponseWriter, proto protocol, requestID string, e *apiE
 	}
 	h := w.Header()
 	h.Set(headerRequestID, requestID)
+	if e.Code == codeNotLeader {
+		h.Set(headerNotApplied, "1")
+	}
 	if proto == protoJSON {
 		h.Set("Content-Type", jsonContentType)
 		h.Set(headerQueryErr, ci.query+";"+fault)

@@ -34,6 +34,9 @@ const (
 	codeServiceUnavail   = "ServiceUnavailable"
 	codeInternal         = "InternalError"
 	codeBadGateway       = "BadGateway"
+	// codeNotLeader is ServiceUnavailable on the wire, answered when this
+	// node is not the leader: nothing was applied (see headerNotApplied).
+	codeNotLeader = "NotLeader"
 
 	codeInvalidParam = fsm.CodeInvalidParameterValue
 	codeMissingParam = fsm.CodeMissingParameter
@@ -90,6 +93,7 @@ var codes = map[string]codeInfo{
 	codeServiceUnavail:               {query: "ServiceUnavailable", status: 503},
 	codeInternal:                     {query: "InternalError", status: 500, jsonType: "com.amazon.coral.service#InternalFailure"},
 	codeBadGateway:                   {query: "ServiceUnavailable", status: 502, jsonType: "com.amazonaws.sqs#ServiceUnavailable"},
+	codeNotLeader:                    {query: "ServiceUnavailable", status: 503, jsonType: "com.amazonaws.sqs#ServiceUnavailable"},
 }
 
 // info returns the wire form of an error code.
@@ -122,8 +126,9 @@ func toAPIError(err error) *apiError {
 	switch {
 	case errors.Is(err, node.ErrIndeterminate):
 		return errf(codeInternal, "%s", err.Error())
-	case errors.Is(err, node.ErrNotLeader), errors.Is(err, node.ErrNoLeader),
-		errors.Is(err, node.ErrShuttingDown),
+	case errors.Is(err, node.ErrNotLeader), errors.Is(err, node.ErrNoLeader):
+		return errf(codeNotLeader, "The service is unavailable, retry the request: %s", err.Error())
+	case errors.Is(err, node.ErrShuttingDown),
 		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return errf(codeServiceUnavail, "The service is unavailable, retry the request: %s", err.Error())
 	}

@@ -1,26 +1,33 @@
 package transport
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
-	"net/http/httputil"
 	"time"
 
 	"github.com/labstack/echo/v4"
 )
 
 // headerForwarded marks a request a follower forwarded to the leader; a
-// node that is not the leader answers such a request 503 rather than
+// node that is not the leader answers such a request rather than
 // forwarding it again.
 const headerForwarded = "X-Wharf-Forwarded"
 
-// leaderKey keys the leader's address in a forwarded request's context.
-type leaderKey struct{}
+// headerNotApplied marks a 5xx answer given because the node was not the
+// leader: nothing was applied, so the forwarding node may safely send the
+// request again, to the new leader.
+const headerNotApplied = "X-Wharf-Not-Applied"
 
-// forwardToLeader sends SQS requests that reach a follower to the leader,
-// once, and relays the answer.
+// forwardToLeader sends SQS requests that reach a follower to the leader
+// and relays the answer. While the cluster elects a leader (no leader, the
+// leader unreachable before anything was sent, or the leader answering
+// that it is not the leader any more) it waits, up to Config.LeaderWait,
+// and tries again: those cases applied nothing. A forward cut after the
+// request was sent has an unknown outcome and answers a retryable 5xx.
 func (s *Server) forwardToLeader(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(ec echo.Context) error {
 		b := s.cfg.Backend
@@ -30,27 +37,72 @@ func (s *Server) forwardToLeader(next echo.HandlerFunc) echo.HandlerFunc {
 		r := ec.Request()
 		c := callFrom(r.Context())
 		if r.Header.Get(headerForwarded) != "" {
-			s.answerError(ec.Response(), c, errf(codeServiceUnavail, "This node is not the leader (forwarded request); retry."))
+			s.answerError(ec.Response(), c, errf(codeNotLeader, "This node is not the leader (forwarded request); retry."))
 			return nil
 		}
-		addr, leader := s.waitForLeader(r.Context())
-		if leader {
-			return next(ec)
-		}
-		if addr == "" {
-			s.answerError(ec.Response(), c, errf(codeServiceUnavail, "The cluster has no leader; retry."))
+		body, _ := ec.Get(bodyKey).([]byte)
+		deadline := time.Now().Add(s.cfg.LeaderWait)
+		for attempt := 0; ; attempt++ {
+			if attempt > 0 && !s.pause(r.Context(), attempt, deadline) {
+				s.answerError(ec.Response(), c, errf(codeServiceUnavail, "The cluster has no reachable leader; retry."))
+				return nil
+			}
+			addr, leader := s.waitForLeader(r.Context(), deadline)
+			if leader {
+				return next(ec)
+			}
+			if addr == "" {
+				s.answerError(ec.Response(), c, errf(codeServiceUnavail, "The cluster has no leader; retry."))
+				return nil
+			}
+			resp, err := s.forward(r, addr, body)
+			if err != nil {
+				if r.Context().Err() != nil {
+					return nil // the client is gone
+				}
+				var oe *net.OpError
+				if errors.As(err, &oe) && oe.Op == "dial" {
+					continue // nothing was sent
+				}
+				s.log.Warn("forward to leader failed", "action", c.action, "leader", addr, "err", err)
+				s.answerError(ec.Response(), c, errf(codeBadGateway, "The request to the leader failed; its outcome is unknown, retry."))
+				return nil
+			}
+			if resp.StatusCode == http.StatusServiceUnavailable && resp.Header.Get(headerNotApplied) != "" && time.Now().Before(deadline) {
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				continue
+			}
+			relay(ec.Response(), resp)
 			return nil
 		}
-		s.proxy.ServeHTTP(ec.Response(), r.WithContext(context.WithValue(r.Context(), leaderKey{}, addr)))
-		return nil
 	}
 }
 
-// waitForLeader polls, with a short backoff and up to the configured wait,
-// until this node becomes the leader or learns the leader's API address.
-func (s *Server) waitForLeader(ctx context.Context) (addr string, isLeader bool) {
+// pause waits before another forwarding attempt, with a backoff, and
+// reports false when the deadline or the request ended first.
+func (s *Server) pause(ctx context.Context, attempt int, deadline time.Time) bool {
+	d := time.Duration(attempt) * 50 * time.Millisecond
+	if d > 500*time.Millisecond {
+		d = 500 * time.Millisecond
+	}
+	if time.Until(deadline) < d {
+		return false
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// waitForLeader polls, with a short backoff and up to deadline, until
+// this node becomes the leader or learns the leader's API address.
+func (s *Server) waitForLeader(ctx context.Context, deadline time.Time) (addr string, isLeader bool) {
 	b := s.cfg.Backend
-	deadline := time.Now().Add(s.cfg.LeaderWait)
 	delay := 20 * time.Millisecond
 	for {
 		if b.IsLeader() {
@@ -74,50 +126,52 @@ func (s *Server) waitForLeader(ctx context.Context) (addr string, isLeader bool)
 	}
 }
 
-// newProxy builds the reverse proxy to the leader. It keeps every header
-// (the SigV4 ones and Host: the leader builds queue URLs from the host the
-// client used) and allows long polls: no timeout but the request's own,
-// and a generous bound on the leader's first byte.
-func (s *Server) newProxy() *httputil.ReverseProxy {
-	tr := &http.Transport{
-		Proxy: nil,
-		DialContext: (&net.Dialer{
-			Timeout:   3 * time.Second,
-			KeepAlive: 30 * time.Second,
-		}).DialContext,
-		MaxIdleConns:          256,
-		MaxIdleConnsPerHost:   128,
-		IdleConnTimeout:       90 * time.Second,
-		ResponseHeaderTimeout: 90 * time.Second,
-		DisableCompression:    true,
+// forward sends the buffered request to the leader. It keeps every header
+// (the SigV4 ones, and Host: the leader builds queue URLs from the host the
+// client used). Long polls are allowed: no timeout but the request's own.
+func (s *Server) forward(in *http.Request, addr string, body []byte) (*http.Response, error) {
+	out, err := http.NewRequestWithContext(in.Context(), in.Method, "http://"+addr+in.URL.RequestURI(), bytes.NewReader(body))
+	if err != nil {
+		return nil, err
 	}
-	return &httputil.ReverseProxy{
-		Rewrite: func(pr *httputil.ProxyRequest) {
-			addr, _ := pr.In.Context().Value(leaderKey{}).(string)
-			pr.Out.URL.Scheme = "http"
-			pr.Out.URL.Host = addr
-			pr.Out.Host = pr.In.Host
-			pr.Out.Header.Set(headerForwarded, "1")
-		},
-		Transport:    tr,
-		ErrorHandler: s.proxyError,
-		ErrorLog:     nil,
+	for k, v := range in.Header {
+		if !hopByHop[k] {
+			out.Header[k] = v
+		}
 	}
+	out.Host = in.Host
+	out.Header.Set(headerForwarded, "1")
+	return s.forwarder.Do(out)
 }
 
-// proxyError answers a failed forward in the caller's protocol with a
-// retryable 5xx: 503 when the leader could not be reached (nothing was
-// sent), 502 when the exchange broke (the outcome is unknown).
-func (s *Server) proxyError(w http.ResponseWriter, r *http.Request, err error) {
-	c := callFrom(r.Context())
-	if r.Context().Err() != nil {
-		return // the client is gone
+// hopByHop are the headers that belong to one connection, not the request.
+var hopByHop = map[string]bool{
+	"Connection": true, "Keep-Alive": true, "Proxy-Connection": true, "Te": true,
+	"Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
+}
+
+// relay writes the leader's answer to the client.
+func relay(w *echo.Response, resp *http.Response) {
+	defer resp.Body.Close()
+	for k, v := range resp.Header {
+		if !hopByHop[k] {
+			w.Header()[k] = v
+		}
 	}
-	var oe *net.OpError
-	code, msg := codeBadGateway, "The request to the leader failed; its outcome is unknown, retry."
-	if errors.As(err, &oe) && oe.Op == "dial" {
-		code, msg = codeServiceUnavail, "The leader could not be reached; retry."
+	w.WriteHeader(resp.StatusCode)
+	_, _ = io.Copy(w, resp.Body)
+}
+
+// newForwarder is the HTTP client that talks to the leader.
+func newForwarder() *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{
+			DialContext:         (&net.Dialer{Timeout: 3 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			MaxIdleConns:        256,
+			MaxIdleConnsPerHost: 128,
+			IdleConnTimeout:     90 * time.Second,
+			DisableCompression:  true,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	s.log.Warn("forward to leader failed", "action", c.action, "leader", r.Context().Value(leaderKey{}), "err", err)
-	writeError(w, c.proto, c.requestID, errf(code, "%s", msg))
 }

@@ -246,3 +246,37 @@ func mustRequest(method, url string) *http.Request {
 	}
 	return req
 }
+
+// A leader that lost leadership answers "not applied"; the follower sends
+// the request again once the new leader is known, and the client sees
+// only the success.
+func TestForwardRetriesAfterNotLeader(t *testing.T) {
+	var calls int
+	var mu sync.Mutex
+	c := newCluster(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			calls++
+			first := calls == 1
+			mu.Unlock()
+			if first {
+				// What a deposed leader answers a forwarded request.
+				w.Header().Set(headerNotApplied, "1")
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	r := postJSON(t, c.follower.URL, "CreateQueue", `{"QueueName":"again"}`)
+	if r.status != 200 || calls != 2 {
+		t.Fatalf("%d %s after %d calls", r.status, r.body, calls)
+	}
+	// The deposed leader's own answer carries the marker.
+	req, _ := http.NewRequest("POST", c.follower.URL+"/", strings.NewReader(`{}`))
+	req.Header.Set("X-Amz-Target", "AmazonSQS.ListQueues")
+	req.Header.Set(headerForwarded, "1")
+	if resp := do(t, req); resp.header.Get(headerNotApplied) != "1" {
+		t.Fatalf("no %s header: %v", headerNotApplied, resp.header)
+	}
+}

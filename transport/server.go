@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httputil"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -42,11 +41,12 @@ type Config struct {
 // Server is the HTTP server of one node: the SQS API (JSON 1.0 and query),
 // the admin endpoints and leader forwarding.
 type Server struct {
-	cfg   Config
-	log   *slog.Logger
-	echo  *echo.Echo
-	http  *http.Server
-	proxy *httputil.ReverseProxy
+	cfg  Config
+	log  *slog.Logger
+	echo *echo.Echo
+	http *http.Server
+	// forwarder sends requests to the leader.
+	forwarder *http.Client
 }
 
 // New builds a Server; cfg.Backend is required.
@@ -61,7 +61,7 @@ func New(cfg Config) *Server {
 		cfg.LeaderWait = DefaultLeaderWait
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger}
-	s.proxy = s.newProxy()
+	s.forwarder = newForwarder()
 	s.echo = s.routes()
 	s.http = &http.Server{
 		Handler:           s.echo,
@@ -112,8 +112,6 @@ func (s *Server) Serve(l net.Listener) error {
 // requests in flight (long polls included) to finish.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.http.Shutdown(ctx)
-	if tr, ok := s.proxy.Transport.(*http.Transport); ok {
-		tr.CloseIdleConnections()
-	}
+	s.forwarder.CloseIdleConnections()
 	return err
 }
