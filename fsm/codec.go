@@ -22,6 +22,7 @@ const (
 	typeDeleteMessages     byte = 9
 	typeChangeVisibility   byte = 10
 	typeSweep              byte = 11
+	typeBatch              byte = 12
 
 	ignoreUnknown byte = 0x80
 )
@@ -70,6 +71,8 @@ func Encode(now int64, cmd any) ([]byte, error) {
 		t = typeChangeVisibility
 	case Sweep:
 		t = typeSweep
+	case Batch:
+		t = typeBatch
 	default:
 		return nil, fmt.Errorf("fsm: cannot encode command of type %T", cmd)
 	}
@@ -123,6 +126,8 @@ func Decode(data []byte) (now int64, cmd any, err error) {
 		return decodeAs[ChangeVisibility](body)
 	case typeSweep:
 		return decodeAs[Sweep](body)
+	case typeBatch:
+		return decodeAs[Batch](body)
 	}
 	if data[0]&ignoreUnknown != 0 {
 		return 0, nil, errUnknownIgnorable

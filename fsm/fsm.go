@@ -42,9 +42,24 @@ func New() *FSM {
 }
 
 // Apply applies one raft log entry and returns its result: a typed result
-// ([]SendResult, []ReceivedMessage, []EntryResult), nil, or an *Error. It
-// panics on an entry it cannot decode: going on would let replicas diverge.
+// ([]SendResult, []ReceivedMessage, []EntryResult), nil, or an *Error; for
+// a Batch, a []any of those. It panics on an entry it cannot decode: going
+// on would let replicas diverge.
 func (f *FSM) Apply(index uint64, data []byte) any {
+	var wake []QueueKey
+	f.mu.Lock()
+	f.applied = index
+	res := f.applyEncoded(index, 0, data, &wake)
+	f.mu.Unlock()
+	for _, k := range wake {
+		f.notify(k)
+	}
+	return res
+}
+
+// applyEncoded decodes and applies one command. sub numbers the commands
+// of a batch, so that each gets its own identity within the entry.
+func (f *FSM) applyEncoded(index uint64, sub int, data []byte, wake *[]QueueKey) any {
 	cmdNow, cmd, err := Decode(data)
 	if err == errUnknownIgnorable {
 		return nil
@@ -52,27 +67,29 @@ func (f *FSM) Apply(index uint64, data []byte) any {
 	if err != nil {
 		panic(fmt.Sprintf("fsm: cannot decode log entry %d: %v", index, err))
 	}
-	var wake []QueueKey
-	f.mu.Lock()
 	if cmdNow > f.now {
 		f.now = cmdNow
 	}
-	f.applied = index
-	res := f.apply(index, f.now, cmd, &wake)
-	f.mu.Unlock()
-	for _, k := range wake {
-		f.notify(k)
+	if b, ok := cmd.(Batch); ok && sub == 0 {
+		results := make([]any, len(b.Commands))
+		for i, c := range b.Commands {
+			results[i] = f.applyEncoded(index, i+1, c, wake)
+		}
+		return results
 	}
+	res := f.apply(index<<16|uint64(sub), f.now, cmd, wake)
 	if e, ok := res.(*Error); ok && e == nil {
 		return nil
 	}
 	return res
 }
 
-func (f *FSM) apply(index uint64, now int64, cmd any, wake *[]QueueKey) any {
+// apply runs one decoded command. id is unique to the command (its raft
+// index and place in a batch) and names queues it creates.
+func (f *FSM) apply(id uint64, now int64, cmd any, wake *[]QueueKey) any {
 	switch c := cmd.(type) {
 	case CreateQueue:
-		return f.createQueue(index, now, c)
+		return f.createQueue(id, now, c)
 	case DeleteQueue:
 		return f.deleteQueue(now, c, wake)
 	case SetQueueAttributes:
@@ -95,7 +112,7 @@ func (f *FSM) apply(index uint64, now int64, cmd any, wake *[]QueueKey) any {
 		f.sweep(now, wake)
 		return nil
 	}
-	panic(fmt.Sprintf("fsm: no apply for %T", cmd))
+	panic(fmt.Sprintf("fsm: no apply for %T (nested batch?)", cmd))
 }
 
 // queueByARN finds a queue by its ARN.
@@ -107,7 +124,7 @@ func (f *FSM) queueByARN(arn string) *queue {
 	return f.queues[k]
 }
 
-func (f *FSM) createQueue(index uint64, now int64, c CreateQueue) *Error {
+func (f *FSM) createQueue(id uint64, now int64, c CreateQueue) *Error {
 	if c.Queue.Name == "" {
 		return Errorf(CodeInvalidParameterValue, "Queue name cannot be empty.")
 	}
@@ -151,7 +168,7 @@ func (f *FSM) createQueue(index uint64, now int64, c CreateQueue) *Error {
 		tags[k] = v
 	}
 	f.queues[c.Queue] = newQueue(queueMeta{
-		Key: c.Queue, ID: index, Attributes: merged, Tags: tags,
+		Key: c.Queue, ID: id, Attributes: merged, Tags: tags,
 		CreatedAt: now, ModifiedAt: now, NextSeq: 1,
 	})
 	return nil

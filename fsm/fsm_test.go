@@ -364,3 +364,32 @@ func FuzzDecode(f *testing.F) {
 		_, _, _ = Decode(data)
 	})
 }
+
+func TestBatchAppliesInOrderWithOneResultEach(t *testing.T) {
+	h := newHarness(t)
+	enc := func(cmd any) []byte {
+		b, err := Encode(h.now, cmd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	res := h.ok(Batch{Commands: [][]byte{
+		enc(CreateQueue{Queue: testQueue}),
+		enc(SendMessages{Queue: testQueue, Entries: []SendEntry{{MessageID: "m1", Body: "one", DelaySeconds: -1}}}),
+		enc(DeleteQueue{Queue: QueueKey{Region: "us-east-1", Account: "000000000000", Name: "missing"}}),
+		enc(ReceiveMessages{Queue: testQueue, Max: 10, VisibilityTimeout: 30, Nonce: 1}),
+	}}).([]any)
+	if len(res) != 4 || res[0] != nil {
+		t.Fatalf("results %#v", res)
+	}
+	if sent := res[1].([]SendResult); sent[0].MessageID != "m1" {
+		t.Fatalf("send result %+v", sent)
+	}
+	if e, ok := res[2].(*Error); !ok || e.Code != CodeQueueDoesNotExist {
+		t.Fatalf("third result %#v", res[2])
+	}
+	if got := res[3].([]ReceivedMessage); len(got) != 1 || got[0].Body != "one" {
+		t.Fatalf("receive in the same batch: %+v", got)
+	}
+}

@@ -147,6 +147,14 @@ type EntryResult struct {
 	Err *Error
 }
 
+// Batch is several commands proposed as one raft entry: the leader
+// coalesces concurrent requests. Each element is a command as Encode
+// returns it; they are applied in order and Apply returns []any with one
+// result per command.
+type Batch struct {
+	Commands [][]byte
+}
+
 // Sweep removes messages past their retention period from every queue.
 type Sweep struct{}
 

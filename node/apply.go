@@ -14,9 +14,10 @@ import (
 const enqueueTimeout = 5 * time.Second
 
 // apply proposes cmd, stamped with the leader's clock, and waits until it
-// is committed on a majority (fsynced there) and applied here. Raft's
-// errors are mapped once: nothing applied -> ErrNotLeader/ErrNoLeader;
-// outcome unknown -> ErrIndeterminate.
+// is committed on a majority (fsynced there) and applied here. Concurrent
+// commands share raft entries (see runBatcher). Raft's errors are mapped
+// once: nothing applied -> ErrNotLeader/ErrNoLeader; outcome unknown ->
+// ErrIndeterminate.
 func (n *Node) apply(ctx context.Context, cmd any) (any, error) {
 	if !n.isLeaderReady() {
 		return nil, ErrNotLeader
@@ -25,14 +26,20 @@ func (n *Node) apply(ctx context.Context, cmd any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := n.raft.Apply(data, enqueueTimeout)
-	if err := waitFuture(ctx, f); err != nil {
-		return nil, mapRaftError(err)
+	p := &proposal{data: data, done: make(chan applied, 1)}
+	select {
+	case n.proposals <- p:
+	case <-ctx.Done():
+		return nil, ErrNotLeader // never proposed
+	case <-n.stop:
+		return nil, ErrShuttingDown
 	}
-	if e, ok := f.Response().(*fsm.Error); ok {
-		return nil, e
+	select {
+	case a := <-p.done:
+		return a.result, a.err
+	case <-ctx.Done():
+		return nil, ErrIndeterminate
 	}
-	return f.Response(), nil
 }
 
 func mapRaftError(err error) error {

@@ -27,9 +27,10 @@ type Node struct {
 	advAPI    string
 	advGossip string
 
-	notify chan bool
-	stop   chan struct{}
-	wg     sync.WaitGroup
+	notify    chan bool
+	proposals chan *proposal
+	stop      chan struct{}
+	wg        sync.WaitGroup
 
 	mu           sync.Mutex
 	metaHasState bool
@@ -49,7 +50,7 @@ func New(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger.With("node", cfg.NodeID), fsm: fsm.New(),
-		notify: make(chan bool, 16), stop: make(chan struct{}), lost: closedChan()}
+		notify: make(chan bool, 16), proposals: make(chan *proposal, 4096), stop: make(chan struct{}), lost: closedChan()}
 	var err error
 	if n.advRaft, err = advertised(cfg.RaftAddr, cfg.Advertise); err != nil {
 		return nil, err
@@ -72,7 +73,8 @@ func New(cfg Config) (*Node, error) {
 		n.parts.close()
 		return nil, fmt.Errorf("node: start gossip: %w", err)
 	}
-	n.wg.Add(2)
+	n.wg.Add(3)
+	go n.runBatcher()
 	go n.leaderLoop()
 	go n.membershipLoop()
 	n.log.Info("node started", "raft", n.advRaft, "api", n.advAPI, "gossip", n.advGossip, "bootstrap_expect", cfg.BootstrapExpect)

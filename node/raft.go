@@ -113,6 +113,12 @@ func openRaft(cfg *Config, f *fsm.FSM, advertiseRaft string, notify chan bool) (
 	if cfg.wrapLogStore != nil {
 		logs = cfg.wrapLogStore(store)
 	}
+	// Replication reads back what was just written: serve the recent
+	// entries from memory instead of bolt (and a msgpack decode).
+	if logs, err = raft.NewLogCache(1024, logs); err != nil {
+		p.close()
+		return nil, err
+	}
 	r, err := raft.NewRaft(rc, raftFSM{f}, logs, store, snaps, trans)
 	if err != nil {
 		p.close()
