@@ -5,13 +5,16 @@
 #   make bench   throughput and latency against a fresh local cluster
 #   make lint    gofmt + go vet
 #   make build   bin/wharf (static)
+#   make docker  the wharf:dev image (FROM scratch; see docker-compose.yml)
+#   make chaos   the quick fault-injection run (about 3 min, root)
+#   make soak    DURATION=30m SEED=n: random faults for as long as asked
 
 GO          ?= go
 BIN         ?= bin/wharf
 TEST_TIMEOUT ?= 10m
 GOFLAGS_TEST ?=
 
-.PHONY: all build run test lint bench clean
+.PHONY: all build run test lint bench clean docker chaos soak
 
 all: build
 
@@ -28,6 +31,7 @@ test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(GOFLAGS_TEST) $$($(GO) list ./... | grep -v -E '/test(/|$$)')
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(GOFLAGS_TEST) ./test/...
+	$(GO) test -count=1 -tags chaos ./test/chaos/checker/
 
 lint:
 	@out="$$(gofmt -l .)"; \
@@ -37,5 +41,16 @@ lint:
 bench: build
 	WHARF_BIN=$(BIN) scripts/bench.sh
 
+docker: build
+	DOCKER_BUILDKIT=0 docker build -t wharf:dev .
+
+chaos:
+	scripts/chaos.sh
+
+DURATION ?= 30m
+SEED     ?=
+soak:
+	DURATION=$(DURATION) SEED=$(SEED) scripts/soak.sh
+
 clean:
-	rm -rf bin
+	rm -rf bin chaos-results

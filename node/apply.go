@@ -48,9 +48,7 @@ func mapRaftError(err error) error {
 		return ErrNotLeader
 	case errors.Is(err, raft.ErrEnqueueTimeout):
 		return ErrNoLeader
-	case errors.Is(err, raft.ErrRaftShutdown):
-		return ErrShuttingDown
-	case errors.Is(err, raft.ErrLeadershipLost), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, raft.ErrRaftShutdown), errors.Is(err, raft.ErrLeadershipLost), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return ErrIndeterminate
 	}
 	return err

@@ -25,13 +25,11 @@ func (n *Node) receive(ctx context.Context, req fsm.ReceiveMessages, wait time.D
 	}
 	deadline := time.Now().Add(wait)
 	lost := n.lostLeadership()
-	first := true
 	for {
 		if !n.isLeaderReady() {
-			if first {
-				return nil, ErrNotLeader
-			}
-			return []fsm.ReceivedMessage{}, nil
+			// Nothing this poll applied returned a message: the caller
+			// (or the forwarding node) may poll the new leader.
+			return nil, ErrNotLeader
 		}
 		changed := n.fsm.Watch(req.Queue)
 		now := time.Now()
@@ -62,10 +60,8 @@ func (n *Node) receive(ctx context.Context, req fsm.ReceiveMessages, wait time.D
 			if len(msgs) > 0 || !time.Now().Before(deadline) {
 				return msgs, nil
 			}
-			first = false
 			continue
 		}
-		first = false
 		until := time.Until(deadline)
 		if wakeAt > 0 {
 			if d := time.Until(time.UnixMilli(wakeAt)); d < until {
@@ -82,7 +78,7 @@ func (n *Node) receive(ctx context.Context, req fsm.ReceiveMessages, wait time.D
 		case <-lost:
 		case <-ctx.Done():
 			timer.Stop()
-			return []fsm.ReceivedMessage{}, nil
+			return nil, ErrIndeterminate
 		}
 		timer.Stop()
 	}
