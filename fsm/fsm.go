@@ -397,62 +397,56 @@ func lookupHandle(q *queue, handle string) (*message, *Error) {
 	return m, nil
 }
 
-func (f *FSM) deleteMessages(now int64, c DeleteMessages) any {
-	q, ok := f.queues[c.Queue]
+// forEachHandle runs one entry of a delete or visibility batch per receipt
+// handle: do gets the message the handle names (nil when gone or not the
+// latest receive) and returns the entry's error.
+func (f *FSM) forEachHandle(now int64, key QueueKey, entries []HandleEntry, do func(q *queue, e HandleEntry, m *message) *Error) any {
+	q, ok := f.queues[key]
 	if !ok {
 		return queueNotFound()
 	}
 	q.advance(now)
-	results := make([]EntryResult, len(c.Entries))
-	for i, e := range c.Entries {
+	results := make([]EntryResult, len(entries))
+	for i, e := range entries {
 		results[i].ID = e.ID
 		m, err := lookupHandle(q, e.ReceiptHandle)
-		if err != nil {
-			results[i].Err = err
-			continue
+		if err == nil {
+			err = do(q, e, m)
 		}
-		if m != nil {
-			q.remove(m)
-		}
+		results[i].Err = err
 	}
 	return results
 }
 
-func (f *FSM) changeVisibility(now int64, c ChangeVisibility, wake *[]QueueKey) any {
-	q, ok := f.queues[c.Queue]
-	if !ok {
-		return queueNotFound()
-	}
-	q.advance(now)
-	results := make([]EntryResult, len(c.Entries))
-	for i, e := range c.Entries {
-		results[i].ID = e.ID
-		m, err := lookupHandle(q, e.ReceiptHandle)
-		if err != nil {
-			results[i].Err = err
-			continue
+func (f *FSM) deleteMessages(now int64, c DeleteMessages) any {
+	return f.forEachHandle(now, c.Queue, c.Entries, func(q *queue, _ HandleEntry, m *message) *Error {
+		if m != nil {
+			q.remove(m)
 		}
+		return nil
+	})
+}
+
+func (f *FSM) changeVisibility(now int64, c ChangeVisibility, wake *[]QueueKey) any {
+	return f.forEachHandle(now, c.Queue, c.Entries, func(q *queue, e HandleEntry, m *message) *Error {
 		if m == nil {
-			results[i].Err = Errorf(CodeInvalidParameterValue, "Value %s for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.", e.ReceiptHandle)
-			continue
+			return Errorf(CodeInvalidParameterValue, "Value %s for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.", e.ReceiptHandle)
 		}
 		if !m.inFlightAt(now) {
-			results[i].Err = Errorf(CodeMessageNotInflight, "The message referred to is not in flight.")
-			continue
+			return Errorf(CodeMessageNotInflight, "The message referred to is not in flight.")
 		}
 		visibleAt := now + int64(e.VisibilityTimeout)*1000
 		if visibleAt-m.LastReceiveAt > maxVisibilityMillis {
-			results[i].Err = Errorf(CodeInvalidParameterValue, "Value %d for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [43200 seconds]", e.VisibilityTimeout)
-			continue
+			return Errorf(CodeInvalidParameterValue, "Value %d for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [43200 seconds]", e.VisibilityTimeout)
 		}
 		u := *m
 		u.VisibleAt = visibleAt
 		q.replace(m, &u, now)
 		if visibleAt <= now {
-			*wake = append(*wake, c.Queue)
+			*wake = append(*wake, q.Key)
 		}
-	}
-	return results
+		return nil
+	})
 }
 
 func (f *FSM) sweep(now int64, wake *[]QueueKey) {
