@@ -267,6 +267,12 @@ func (f *FSM) sendMessages(now int64, c SendMessages, wake *[]QueueKey) any {
 	visibleNow := false
 	for i, e := range c.Entries {
 		results[i].ID = e.ID
+		if e.IdempotencyKey != "" {
+			if seen, ok := q.dedup.lookup(e.IdempotencyKey, now); ok {
+				results[i].MessageID = seen.MessageID
+				continue
+			}
+		}
 		m := &message{
 			ID: e.MessageID, Body: e.Body, Attributes: e.Attributes,
 			SystemAttributes: e.SystemAttributes, SenderID: c.SenderID, SentAt: now,
@@ -285,6 +291,9 @@ func (f *FSM) sendMessages(now int64, c SendMessages, wake *[]QueueKey) any {
 		m.Seq = q.NextSeq
 		q.NextSeq++
 		q.insert(m, now)
+		if e.IdempotencyKey != "" {
+			q.dedup.remember(&dedupEntry{Key: e.IdempotencyKey, MessageID: m.ID, ExpiresAt: now + dedupWindow})
+		}
 		results[i].MessageID = m.ID
 		if delay == 0 {
 			visibleNow = true
@@ -526,6 +535,9 @@ func (f *FSM) NeedsSweep(now int64) bool {
 	defer f.mu.RUnlock()
 	for _, q := range f.queues {
 		if m, ok := q.expiry.Min(); ok && m.ExpiresAt <= now {
+			return true
+		}
+		if e, ok := q.dedup.byExpiry.Min(); ok && e.ExpiresAt <= now {
 			return true
 		}
 	}

@@ -275,8 +275,10 @@ func randomLog(t *testing.T, seed uint64, steps int) *harness {
 		q := QueueKey{"us-east-1", "000000000000", names[r.IntN(len(names))]}
 		h.now += int64(r.IntN(3000))
 		switch r.IntN(5) {
-		case 0, 1:
+		case 0:
 			h.send(q, fmt.Sprintf("body-%d", i))
+		case 1:
+			h.apply(SendMessages{Queue: q, Entries: []SendEntry{{MessageID: fmt.Sprint(i), Body: "k", DelaySeconds: -1, IdempotencyKey: fmt.Sprint(r.IntN(50))}}})
 		case 2:
 			for _, m := range h.receive(q, 1+r.IntN(10), r.IntN(5)) {
 				handles = append(handles, m.ReceiptHandle)
@@ -391,5 +393,42 @@ func TestBatchAppliesInOrderWithOneResultEach(t *testing.T) {
 	}
 	if got := res[3].([]ReceivedMessage); len(got) != 1 || got[0].Body != "one" {
 		t.Fatalf("receive in the same batch: %+v", got)
+	}
+}
+
+func TestIdempotencyKeyEnqueuesOnce(t *testing.T) {
+	h := newHarness(t)
+	h.ok(CreateQueue{Queue: testQueue})
+	send := func(id, key string) SendResult {
+		return h.ok(SendMessages{Queue: testQueue, Entries: []SendEntry{{MessageID: id, Body: "x", DelaySeconds: -1, IdempotencyKey: key}}}).([]SendResult)[0]
+	}
+	if r := send("first", "k1"); r.MessageID != "first" {
+		t.Fatal(r)
+	}
+	// A retry within the window answers the first ID, even after a
+	// snapshot and restore, and even once the message is deleted.
+	restored := New()
+	var b bytes.Buffer
+	_ = h.f.Snapshot().Persist(&b)
+	if err := restored.Restore(&b); err != nil {
+		t.Fatal(err)
+	}
+	h.f = restored
+	m := h.receive(testQueue, 1, 30)[0]
+	h.ok(DeleteMessages{Queue: testQueue, Entries: []HandleEntry{{ReceiptHandle: m.ReceiptHandle}}})
+	h.now += dedupWindow - 1
+	if r := send("retry", "k1"); r.MessageID != "first" {
+		t.Fatalf("retry got %s", r.MessageID)
+	}
+	if got := h.attr(testQueue, AttrApproximateNumberOfMessages); got != "0" {
+		t.Fatalf("retry enqueued: %s visible", got)
+	}
+	// After the window the key is forgotten (and swept).
+	h.now += 2
+	if !h.f.NeedsSweep(h.now) {
+		t.Fatal("expired key not swept")
+	}
+	if r := send("later", "k1"); r.MessageID != "later" {
+		t.Fatalf("after the window got %s", r.MessageID)
 	}
 }

@@ -88,6 +88,7 @@ type queue struct {
 	// waitingInFlight counts messages in waiting that were received at
 	// least once (the rest of waiting is delayed).
 	waitingInFlight int
+	dedup           dedupTable
 	redrive         *redrivePolicy
 	allow           *redriveAllowPolicy
 }
@@ -99,6 +100,7 @@ func newQueue(meta queueMeta) *queue {
 		ready:     btree.NewG(btreeDegree, bySeq),
 		waiting:   btree.NewG(btreeDegree, byVisibleAt),
 		expiry:    btree.NewG(btreeDegree, byExpiresAt),
+		dedup:     newDedupTable(),
 	}
 	q.parsePolicies()
 	return q
@@ -190,10 +192,12 @@ func (q *queue) replace(old, updated *message, now int64) {
 	q.index(updated, now)
 }
 
-// advance brings the queue to time now: messages past retention are
-// removed and waiting messages whose time has come become ready. It
-// reports whether any message became ready.
+// advance brings the queue to time now: messages past retention and
+// idempotency keys past their window are removed, and waiting messages
+// whose time has come become ready. It reports whether any message became
+// ready.
 func (q *queue) advance(now int64) bool {
+	q.dedup.expire(now)
 	for {
 		m, ok := q.expiry.Min()
 		if !ok || m.ExpiresAt > now {

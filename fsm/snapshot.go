@@ -33,6 +33,8 @@ type tombstone struct {
 type queueRecord struct {
 	Meta     queueMeta
 	Messages int
+	// Dedup lists the remembered idempotency keys, by key.
+	Dedup []*dedupEntry
 }
 
 // Snapshot is a consistent, immutable view of the state, taken quickly
@@ -46,8 +48,9 @@ type Snapshot struct {
 }
 
 type snapshotQueue struct {
-	meta queueMeta
-	msgs *btree.BTreeG[*message]
+	meta  queueMeta
+	msgs  *btree.BTreeG[*message]
+	dedup *btree.BTreeG[*dedupEntry]
 }
 
 // Snapshot captures the current state.
@@ -60,7 +63,7 @@ func (f *FSM) Snapshot() *Snapshot {
 	}
 	sort.Slice(s.header.Deleted, func(i, j int) bool { return lessKey(s.header.Deleted[i].Queue, s.header.Deleted[j].Queue) })
 	for _, q := range f.queues {
-		s.queues = append(s.queues, snapshotQueue{meta: q.queueMeta, msgs: q.all.Clone()})
+		s.queues = append(s.queues, snapshotQueue{meta: q.queueMeta, msgs: q.all.Clone(), dedup: q.dedup.byKey.Clone()})
 	}
 	sort.Slice(s.queues, func(i, j int) bool { return lessKey(s.queues[i].meta.Key, s.queues[j].meta.Key) })
 	return s
@@ -76,7 +79,12 @@ func (s *Snapshot) Persist(w io.Writer) error {
 		return err
 	}
 	for _, q := range s.queues {
-		if err := enc.Encode(&queueRecord{Meta: q.meta, Messages: q.msgs.Len()}); err != nil {
+		rec := queueRecord{Meta: q.meta, Messages: q.msgs.Len()}
+		q.dedup.Ascend(func(e *dedupEntry) bool {
+			rec.Dedup = append(rec.Dedup, e)
+			return true
+		})
+		if err := enc.Encode(&rec); err != nil {
 			return err
 		}
 		var err error
@@ -109,6 +117,9 @@ func (f *FSM) Restore(r io.Reader) error {
 			return fmt.Errorf("fsm: snapshot queue: %w", err)
 		}
 		q := newQueue(rec.Meta)
+		for _, e := range rec.Dedup {
+			q.dedup.remember(e)
+		}
 		for j := 0; j < rec.Messages; j++ {
 			m := new(message)
 			if err := dec.Decode(m); err != nil {

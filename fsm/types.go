@@ -74,6 +74,10 @@ type SendEntry struct {
 	SystemAttributes map[string]MessageAttribute
 	MessageGroupID   string
 	DeduplicationID  string
+	// IdempotencyKey, when set, makes the send exactly-once: a send with
+	// the same key within 5 minutes enqueues nothing and answers the first
+	// send's MessageID (the native API's clients set it on every send).
+	IdempotencyKey string `codec:",omitempty"`
 }
 
 // SendMessages enqueues one or more messages (SendMessage, SendMessageBatch).
