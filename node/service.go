@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/hashicorp/raft"
+
 	"github.com/wharfmq/wharf/fsm"
 )
 
@@ -118,4 +120,57 @@ func (n *Node) ListDeadLetterSourceQueues(ctx context.Context, key fsm.QueueKey)
 		return nil, err
 	}
 	return n.fsm.DeadLetterSources(key)
+}
+
+// TransferLeadership hands leadership to the voter with ID to, or to the
+// most up-to-date voter when to is "". It runs on the leader only.
+func (n *Node) TransferLeadership(ctx context.Context, to string) error {
+	if !n.isLeaderReady() {
+		return ErrNotLeader
+	}
+	f := n.raft.LeadershipTransfer()
+	if to != "" {
+		addr, ok := n.voterAddr(to)
+		if !ok {
+			return &fsm.Error{Code: fsm.CodeInvalidParameterValue, Message: "no voter with ID " + to}
+		}
+		f = n.raft.LeadershipTransferToServer(raft.ServerID(to), addr)
+	}
+	if err := waitFuture(ctx, f); err != nil {
+		return mapRaftError(err)
+	}
+	return nil
+}
+
+// RemoveMember removes a failed member from the raft configuration (an
+// operator decision: failed members stay voters until removed). It runs
+// on the leader only; removing the leader itself is refused.
+func (n *Node) RemoveMember(ctx context.Context, id string) error {
+	if !n.isLeaderReady() {
+		return ErrNotLeader
+	}
+	if id == n.cfg.NodeID {
+		return &fsm.Error{Code: fsm.CodeInvalidParameterValue, Message: "the leader cannot remove itself: transfer leadership first"}
+	}
+	if _, ok := n.voterAddr(id); !ok {
+		return &fsm.Error{Code: fsm.CodeInvalidParameterValue, Message: "no member with ID " + id}
+	}
+	if err := waitFuture(ctx, n.raft.RemoveServer(raft.ServerID(id), 0, 0)); err != nil {
+		return mapRaftError(err)
+	}
+	return nil
+}
+
+// voterAddr returns the raft address of a server in the configuration.
+func (n *Node) voterAddr(id string) (raft.ServerAddress, bool) {
+	f := n.raft.GetConfiguration()
+	if f.Error() != nil {
+		return "", false
+	}
+	for _, s := range f.Configuration().Servers {
+		if string(s.ID) == id {
+			return s.Address, true
+		}
+	}
+	return "", false
 }
