@@ -86,6 +86,20 @@ field() { # field NAME LINE
 	sed -E "s/.*(^| )$1=([^ ]+).*/\2/" <<<"$2"
 }
 
+# The reference measured in the same run: how many 4 KiB writes with
+# O_DSYNC this disk completes per second (one fsync'ed write each). Every
+# acknowledged send costs fsyncs on two nodes, so msg/s is reported as a
+# ratio to it as well as in absolute figures.
+fsync_rate() {
+	local f="$DATA/fsync-probe" t0 t1
+	t0=$(date +%s.%N)
+	dd if=/dev/zero of="$f" bs=4k count=1000 oflag=dsync 2>/dev/null
+	t1=$(date +%s.%N)
+	rm -f "$f"
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", 1000 / (b - a) }'
+}
+refs=("$(fsync_rate)")
+
 results=()
 for mode in $MODES; do
 	for w in $WORKERS; do
@@ -102,13 +116,19 @@ for mode in $MODES; do
 			p999s+=("$(field p999_ms "$line")")
 			errs+=("$(field errors "$line")")
 		done
+		refs+=("$(fsync_rate)")
 		results+=("$(printf '%-8s %7s %12.0f %10.2f %10.2f %10.2f %8.0f' "$mode" "$w" \
 			"$(median "${rates[@]}")" "$(median "${p50s[@]}")" "$(median "${p99s[@]}")" "$(median "${p999s[@]}")" \
 			"$(median "${errs[@]}")")")
 	done
 done
 
+ref=$(median "${refs[@]}")
 echo
 echo "Medians over $RUNS runs of $DURATION (receive = ReceiveMessage max 10 + DeleteMessageBatch; latency per request):"
-printf '%-8s %7s %12s %10s %10s %10s %8s\n' mode workers "msg/s" "p50 ms" "p99 ms" "p99.9 ms" errors
-for r in "${results[@]}"; do echo "$r"; done
+printf '%-8s %7s %12s %10s %10s %10s %8s %10s\n' mode workers "msg/s" "p50 ms" "p99 ms" "p99.9 ms" errors "x fsync"
+for r in "${results[@]}"; do
+	rate=$(awk '{print $3}' <<<"$r")
+	printf '%s %10.2f\n' "$r" "$(awk -v a="$rate" -v b="$ref" 'BEGIN { print a / b }')"
+done
+echo "reference: $ref fsync'ed 4 KiB writes/s on this disk (median of ${#refs[@]} probes: ${refs[*]})"
