@@ -39,6 +39,8 @@ func (n *Node) apply(ctx context.Context, cmd any) (any, error) {
 		return a.result, a.err
 	case <-ctx.Done():
 		return nil, ErrIndeterminate
+	case <-n.stop:
+		return nil, ErrIndeterminate // it may have been proposed
 	}
 }
 
