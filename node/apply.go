@@ -22,6 +22,7 @@ func (n *Node) apply(ctx context.Context, cmd any) (any, error) {
 	if !n.isLeaderReady() {
 		return nil, ErrNotLeader
 	}
+	defer n.metrics.observeApply(time.Now())
 	data, err := fsm.Encode(nowMillis(), cmd)
 	if err != nil {
 		return nil, err

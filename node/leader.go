@@ -26,6 +26,7 @@ func (n *Node) leaderLoop() {
 			}
 			return
 		case isLeader := <-n.notify:
+			n.metrics.leadershipChanged(isLeader)
 			if stopDuties != nil {
 				close(stopDuties)
 				stopDuties = nil

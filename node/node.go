@@ -23,6 +23,7 @@ type Node struct {
 	parts     *raftParts
 	gossip    *memberlist.Memberlist
 	peers     *peerTable
+	metrics   *metrics
 	advRaft   string
 	advAPI    string
 	advGossip string
@@ -51,6 +52,7 @@ func New(cfg Config) (*Node, error) {
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger.With("node", cfg.NodeID), fsm: fsm.New(),
 		notify: make(chan bool, 16), proposals: make(chan *proposal, 4096), stop: make(chan struct{}), lost: closedChan()}
+	n.metrics = newMetrics(n)
 	var err error
 	if n.advRaft, err = advertised(cfg.RaftAddr, cfg.Advertise); err != nil {
 		return nil, err
@@ -61,7 +63,7 @@ func New(cfg Config) (*Node, error) {
 	if n.advGossip, err = advertised(cfg.GossipAddr, cfg.Advertise); err != nil {
 		return nil, err
 	}
-	n.parts, err = openRaft(&n.cfg, n.fsm, n.advRaft, n.notify)
+	n.parts, err = openRaft(&n.cfg, n.fsm, n.metrics, n.advRaft, n.notify)
 	if err != nil {
 		return nil, err
 	}

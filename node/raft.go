@@ -17,7 +17,10 @@ import (
 )
 
 // raftFSM adapts fsm.FSM to raft.FSM.
-type raftFSM struct{ f *fsm.FSM }
+type raftFSM struct {
+	f *fsm.FSM
+	m *metrics
+}
 
 func (r raftFSM) Apply(l *raft.Log) any {
 	if l.Type != raft.LogCommand {
@@ -26,16 +29,20 @@ func (r raftFSM) Apply(l *raft.Log) any {
 	return r.f.Apply(l.Index, l.Data)
 }
 
-func (r raftFSM) Snapshot() (raft.FSMSnapshot, error) { return fsmSnapshot{r.f.Snapshot()}, nil }
+func (r raftFSM) Snapshot() (raft.FSMSnapshot, error) { return fsmSnapshot{r.f.Snapshot(), r.m}, nil }
 
 func (r raftFSM) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
 	return r.f.Restore(rc)
 }
 
-type fsmSnapshot struct{ s *fsm.Snapshot }
+type fsmSnapshot struct {
+	s *fsm.Snapshot
+	m *metrics
+}
 
 func (s fsmSnapshot) Persist(sink raft.SnapshotSink) error {
+	defer s.m.observeSnapshot(time.Now())
 	if err := s.s.Persist(sink); err != nil {
 		sink.Cancel()
 		return err
@@ -64,7 +71,7 @@ func (p *raftParts) close() {
 // openRaft opens the stores under the data dir and starts raft. The log
 // store fsyncs every write (raft-boltdb's default): nothing is
 // acknowledged before it is on disk on a majority.
-func openRaft(cfg *Config, f *fsm.FSM, advertiseRaft string, notify chan bool) (*raftParts, error) {
+func openRaft(cfg *Config, f *fsm.FSM, m *metrics, advertiseRaft string, notify chan bool) (*raftParts, error) {
 	rc := raft.DefaultConfig()
 	rc.LocalID = raft.ServerID(cfg.NodeID)
 	rc.HeartbeatTimeout = cfg.HeartbeatTimeout
@@ -119,7 +126,7 @@ func openRaft(cfg *Config, f *fsm.FSM, advertiseRaft string, notify chan bool) (
 		p.close()
 		return nil, err
 	}
-	r, err := raft.NewRaft(rc, raftFSM{f}, logs, store, snaps, trans)
+	r, err := raft.NewRaft(rc, raftFSM{f, m}, logs, store, snaps, trans)
 	if err != nil {
 		p.close()
 		return nil, fmt.Errorf("node: start raft: %w", err)

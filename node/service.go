@@ -22,6 +22,9 @@ func (n *Node) CreateQueue(ctx context.Context, req fsm.CreateQueue) error {
 // DeleteQueue deletes a queue.
 func (n *Node) DeleteQueue(ctx context.Context, key fsm.QueueKey) error {
 	_, err := n.apply(ctx, fsm.DeleteQueue{Queue: key})
+	if err == nil {
+		n.metrics.forgetQueue(key)
+	}
 	return err
 }
 
@@ -60,6 +63,7 @@ func (n *Node) SendMessages(ctx context.Context, req fsm.SendMessages) ([]fsm.Se
 	if err != nil {
 		return nil, err
 	}
+	n.metrics.countSent(req, res.([]fsm.SendResult))
 	return res.([]fsm.SendResult), nil
 }
 
@@ -67,7 +71,9 @@ func (n *Node) SendMessages(ctx context.Context, req fsm.SendMessages) ([]fsm.Se
 // visible (long polling); a negative wait means the queue's
 // ReceiveMessageWaitTimeSeconds. It returns an empty slice when none came.
 func (n *Node) ReceiveMessages(ctx context.Context, req fsm.ReceiveMessages, wait time.Duration) ([]fsm.ReceivedMessage, error) {
-	return n.receive(ctx, req, wait)
+	msgs, err := n.receive(ctx, req, wait)
+	n.metrics.countReceived(req.Queue, msgs)
+	return msgs, err
 }
 
 // DeleteMessages deletes messages by receipt handle, with a result per entry.
@@ -76,6 +82,7 @@ func (n *Node) DeleteMessages(ctx context.Context, req fsm.DeleteMessages) ([]fs
 	if err != nil {
 		return nil, err
 	}
+	n.metrics.countDeleted(req.Queue, res.([]fsm.EntryResult))
 	return res.([]fsm.EntryResult), nil
 }
 

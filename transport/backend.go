@@ -29,6 +29,13 @@ type Backend interface {
 	ListQueueTags(ctx context.Context, key fsm.QueueKey) (map[string]string, error)
 	ListDeadLetterSourceQueues(ctx context.Context, key fsm.QueueKey) ([]string, error)
 
+	// TransferLeadership hands leadership to the voter with ID to, or to
+	// the most up-to-date voter when to is ""; it runs on the leader only.
+	TransferLeadership(ctx context.Context, to string) error
+	// RemoveMember removes a failed member from the raft configuration; it
+	// runs on the leader only.
+	RemoveMember(ctx context.Context, id string) error
+
 	// Status is the node's view of the cluster, for GET /v1/cluster/status.
 	Status() node.Status
 	// IsLeader reports whether this node is the raft leader.

@@ -28,6 +28,9 @@ type memBackend struct {
 	lastRecv fsm.ReceiveMessages
 	lastSend fsm.SendMessages
 	failWith error // returned by every data call when set
+	// transferredTo and removed record the cluster operations.
+	transferredTo string
+	removed       []string
 }
 
 type memQueue struct {
@@ -330,7 +333,10 @@ func (b *memBackend) ListDeadLetterSourceQueues(_ context.Context, key fsm.Queue
 }
 
 func (b *memBackend) Status() node.Status {
-	return node.Status{NodeID: "n1", State: "Leader", LeaderAPIAddr: b.addr}
+	return node.Status{NodeID: "n1", State: "Leader", LeaderAPIAddr: b.addr, Members: []node.Member{
+		{ID: "n1", APIAddr: b.addr, RaftAddr: "127.0.0.1:7001", Voter: true, GossipStatus: "alive"},
+		{ID: "n2", APIAddr: "127.0.0.1:9002", RaftAddr: "127.0.0.1:7002", Voter: true, GossipStatus: "dead"},
+	}}
 }
 
 func (b *memBackend) IsLeader() bool {
@@ -353,4 +359,34 @@ func (b *memBackend) callCount() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.calls
+}
+
+func (b *memBackend) TransferLeadership(_ context.Context, to string) error {
+	defer b.mu.Unlock()
+	if err := b.enter(); err != nil {
+		return err
+	}
+	if !b.leader {
+		return node.ErrNotLeader
+	}
+	if to != "" && to != "n2" {
+		return fsm.Errorf(fsm.CodeInvalidParameterValue, "no voter with ID %s", to)
+	}
+	b.transferredTo = to
+	return nil
+}
+
+func (b *memBackend) RemoveMember(_ context.Context, id string) error {
+	defer b.mu.Unlock()
+	if err := b.enter(); err != nil {
+		return err
+	}
+	if !b.leader {
+		return node.ErrNotLeader
+	}
+	if id != "n2" {
+		return fsm.Errorf(fsm.CodeInvalidParameterValue, "no member with ID %s", id)
+	}
+	b.removed = append(b.removed, id)
+	return nil
 }

@@ -13,11 +13,16 @@ type protocol int
 const (
 	protoQuery protocol = iota // form-encoded Action=..., XML answers
 	protoJSON                  // AWS JSON 1.0, X-Amz-Target
+	protoREST                  // the native REST API under /v1 (rest.go)
 )
 
-// protocolOf decides the protocol of a request: a request that names an
-// X-Amz-Target speaks JSON, anything else the query protocol.
+// protocolOf decides the protocol of a request: a path under /v1 is the
+// native REST API, a request that names an X-Amz-Target speaks JSON,
+// anything else the query protocol.
 func protocolOf(r *http.Request) protocol {
+	if isRESTPath(r.URL.Path) {
+		return protoREST
+	}
 	if r.Header.Get("X-Amz-Target") != "" {
 		return protoJSON
 	}

@@ -6,8 +6,10 @@
 // per request; both protocols decode into the same request structs and run
 // the same validation and handler code, so only decoding and encoding differ.
 //
-// It also serves the admin endpoints (/healthz, /readyz, /v1/cluster/status)
-// and forwards SQS requests that reach a follower to the leader, once.
+// It also serves the native REST API under /v1 (rest*.go; the contract is
+// docs/rest-api.md, docs/openapi.yaml describes it for machines), the admin
+// endpoints (/healthz, /readyz, /v1/cluster/status) and forwards requests
+// that reach a follower to the leader, once.
 //
 // transport depends on the node through the Backend interface it owns;
 // *node.Node implements it. Errors the backend returns are either domain

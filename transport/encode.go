@@ -76,6 +76,10 @@ func writeError(w http.ResponseWriter, proto protocol, requestID string, e *apiE
 	if e.Code == codeNotLeader {
 		h.Set(headerNotApplied, "1")
 	}
+	if proto == protoREST {
+		writeRESTError(w, e)
+		return
+	}
 	if proto == protoJSON {
 		h.Set("Content-Type", jsonContentType)
 		h.Set(headerQueryErr, ci.query+";"+fault)

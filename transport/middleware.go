@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"runtime/debug"
-	"strings"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -113,7 +112,11 @@ func (s *Server) handleEchoError(err error, ec echo.Context) {
 	if errors.As(err, &he) {
 		status = he.Code
 	}
-	if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || strings.HasPrefix(r.URL.Path, "/v1/") {
+	if isRESTPath(r.URL.Path) {
+		writeError(ec.Response(), protoREST, uuid.NewString(), restRouteError(r.Method, r.URL.Path, status))
+		return
+	}
+	if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
 		_ = ec.String(status, http.StatusText(status))
 		return
 	}

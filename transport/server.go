@@ -85,6 +85,8 @@ func (s *Server) routes() *echo.Echo {
 	e.GET("/readyz", s.readyz)
 	e.GET("/v1/cluster/status", s.clusterStatus)
 	e.GET("/v1/cluster/state-hash", s.stateHash)
+	s.restRoutes(e)
+	s.observabilityRoutes(e) // /metrics, request metrics, CORS for /v1, /ui (metrics.go, ui.go)
 
 	sqs := []echo.MiddlewareFunc{s.prepareSQS, s.recoverSQS, s.readBody, s.forwardToLeader}
 	e.Any("/", s.serveSQS, sqs...)
