@@ -52,13 +52,17 @@ func (c *Config) setDefaults() error {
 		c.BootstrapExpect = 1
 	}
 	if c.HeartbeatTimeout == 0 {
-		c.HeartbeatTimeout = time.Second
+		// Below raft's 1 s LAN default: a follower waits 1-2 heartbeat
+		// timeouts before it stands, and a vote can be refused while the
+		// other follower still trusts the old leader, so 1 s let a
+		// paused leader stall writes for over 5 s in chaos runs.
+		c.HeartbeatTimeout = 700 * time.Millisecond
 	}
 	if c.ElectionTimeout == 0 {
-		c.ElectionTimeout = time.Second
+		c.ElectionTimeout = 700 * time.Millisecond
 	}
 	if c.LeaderLeaseTimeout == 0 {
-		c.LeaderLeaseTimeout = 500 * time.Millisecond
+		c.LeaderLeaseTimeout = 350 * time.Millisecond
 	}
 	if c.SnapshotThreshold == 0 {
 		c.SnapshotThreshold = 32768
