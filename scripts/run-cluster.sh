@@ -98,6 +98,7 @@ Wharf is running: three nodes, every one answers every SQS call.
   n3  http://$HOST:${API_PORTS[2]}  (raft $HOST:${RAFT_PORTS[2]}, gossip $HOST:${GOSSIP_PORTS[2]})
 
 Cluster status:  curl -s $E1/v1/cluster/status
+Web console:     $E1/ui
 
 Try it with the AWS CLI (any credentials work):
   export AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_DEFAULT_REGION=us-east-1
