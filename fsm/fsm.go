@@ -599,6 +599,29 @@ func (f *FSM) GetQueue(key QueueKey, now int64) (QueueView, error) {
 	return QueueView{Key: key, Attributes: attrs}, nil
 }
 
+// Peek returns up to max messages visible at now, oldest first, without
+// receiving them: no receipt handle, no receive count, nothing changes.
+func (f *FSM) Peek(key QueueKey, now int64, max int) ([]ReceivedMessage, error) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	q, ok := f.queues[key]
+	if !ok {
+		return nil, queueNotFound()
+	}
+	out := []ReceivedMessage{}
+	q.all.Ascend(func(m *message) bool {
+		if m.VisibleAt <= now && m.ExpiresAt > now {
+			out = append(out, ReceivedMessage{
+				MessageID: m.ID, Body: m.Body, Attributes: m.Attributes, SystemAttributes: m.SystemAttributes,
+				SenderID: m.SenderID, SentTimestamp: m.SentAt, FirstReceiveTimestamp: m.FirstReceiveAt,
+				ReceiveCount: m.ReceiveCount, MessageGroupID: m.MessageGroupID, DeadLetterSourceArn: m.DeadLetterSourceArn,
+			})
+		}
+		return len(out) < max
+	})
+	return out, nil
+}
+
 // ListQueues returns the sorted names of the queues of an account in a
 // region that start with prefix.
 func (f *FSM) ListQueues(region, account, prefix string) []string {

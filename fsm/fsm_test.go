@@ -432,3 +432,18 @@ func TestIdempotencyKeyEnqueuesOnce(t *testing.T) {
 		t.Fatalf("after the window got %s", r.MessageID)
 	}
 }
+
+func TestPeekChangesNothing(t *testing.T) {
+	h := newHarness(t)
+	h.ok(CreateQueue{Queue: testQueue})
+	h.send(testQueue, "a", "b", "c")
+	h.receive(testQueue, 1, 30) // a is in flight
+	before := snapshotBytes(t, h.f)
+	got, err := h.f.Peek(testQueue, h.now, 10)
+	if err != nil || len(got) != 2 || got[0].Body != "b" || got[1].Body != "c" || got[0].ReceiptHandle != "" {
+		t.Fatalf("peek: %v %+v", err, got)
+	}
+	if !bytes.Equal(before, snapshotBytes(t, h.f)) {
+		t.Fatal("peek changed the state")
+	}
+}

@@ -112,6 +112,14 @@ func (n *Node) ListQueues(ctx context.Context, region, account, prefix string) (
 	return n.fsm.ListQueues(region, account, prefix), nil
 }
 
+// PeekMessages reads up to max visible messages without receiving them.
+func (n *Node) PeekMessages(ctx context.Context, key fsm.QueueKey, max int) ([]fsm.ReceivedMessage, error) {
+	if err := n.linearizableRead(ctx); err != nil {
+		return nil, err
+	}
+	return n.fsm.Peek(key, n.now(), max)
+}
+
 // ListQueueTags reads a queue's tags.
 func (n *Node) ListQueueTags(ctx context.Context, key fsm.QueueKey) (map[string]string, error) {
 	if err := n.linearizableRead(ctx); err != nil {

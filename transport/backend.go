@@ -27,6 +27,7 @@ type Backend interface {
 	GetQueue(ctx context.Context, key fsm.QueueKey) (fsm.QueueView, error)
 	ListQueues(ctx context.Context, region, account, prefix string) ([]string, error)
 	ListQueueTags(ctx context.Context, key fsm.QueueKey) (map[string]string, error)
+	PeekMessages(ctx context.Context, key fsm.QueueKey, max int) ([]fsm.ReceivedMessage, error)
 	ListDeadLetterSourceQueues(ctx context.Context, key fsm.QueueKey) ([]string, error)
 
 	// TransferLeadership hands leadership to the voter with ID to, or to

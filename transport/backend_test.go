@@ -196,6 +196,15 @@ func (b *memBackend) SendMessages(_ context.Context, req fsm.SendMessages) ([]fs
 	return out, nil
 }
 
+func (b *memBackend) PeekMessages(_ context.Context, key fsm.QueueKey, max int) ([]fsm.ReceivedMessage, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.enter(); err != nil {
+		return nil, err
+	}
+	return []fsm.ReceivedMessage{}, nil
+}
+
 func (b *memBackend) ReceiveMessages(_ context.Context, req fsm.ReceiveMessages, wait time.Duration) ([]fsm.ReceivedMessage, error) {
 	defer b.mu.Unlock()
 	if err := b.enter(); err != nil {

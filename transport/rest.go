@@ -53,6 +53,7 @@ var restRouteTable = []restRoute{
 	{method: http.MethodDelete, path: "/v1/queues/:name", action: "REST.DeleteQueue", run: (*Server).restDeleteQueue},
 	{method: http.MethodPost, path: "/v1/queues/:name/purge", action: "REST.PurgeQueue", run: (*Server).restPurgeQueue},
 	{method: http.MethodPost, path: "/v1/queues/:name/messages", action: "REST.SendMessage", run: (*Server).restSend},
+	{method: http.MethodGet, path: "/v1/queues/:name/messages", action: "REST.PeekMessages", run: (*Server).restPeek},
 	{method: http.MethodPost, path: "/v1/queues/:name/messages/batch", action: "REST.SendMessageBatch", run: (*Server).restSendBatch},
 	{method: http.MethodPost, path: "/v1/queues/:name/messages/receive", action: "REST.ReceiveMessage", run: (*Server).restReceive},
 	{method: http.MethodPost, path: "/v1/queues/:name/messages/delete", action: "REST.DeleteMessageBatch", run: (*Server).restDeleteMessages},

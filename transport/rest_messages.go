@@ -282,6 +282,33 @@ func (s *Server) restReceive(ctx context.Context, r *restRequest) (int, any, err
 	return http.StatusOK, out, nil
 }
 
+// restPeek answers GET /v1/queues/{name}/messages?max=N: up to N visible
+// messages, oldest first, read without receiving them (no receipt handle,
+// no change of visibility or receive count).
+func (s *Server) restPeek(ctx context.Context, r *restRequest) (int, any, error) {
+	key, err := r.queueKey()
+	if err != nil {
+		return 0, nil, err
+	}
+	maxN := 10
+	if v := r.ec.QueryParam("max"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			return 0, nil, errf(codeInvalidParam, "Value %s for parameter max is invalid. Reason: Must be between 1 and 100, if provided.", v)
+		}
+		maxN = n
+	}
+	msgs, err := s.cfg.Backend.PeekMessages(ctx, key, maxN)
+	if err != nil {
+		return 0, nil, err
+	}
+	out := restReceiveOutput{Messages: make([]restMessage, 0, len(msgs))}
+	for i := range msgs {
+		out.Messages = append(out.Messages, restReceived(&msgs[i]))
+	}
+	return http.StatusOK, out, nil
+}
+
 // restReceived is one received message with all its attributes.
 func restReceived(m *fsm.ReceivedMessage) restMessage {
 	out := restMessage{

@@ -317,8 +317,8 @@ async function peekQueue(queue) {
   const tbody = $("#peek tbody");
   tbody.replaceChildren(el("tr", {}, el("td", { colSpan: 4, class: "muted" }, "loading…")));
   try {
-    const res = await request(state.base, "/v1/queues/" + encodeURIComponent(queue) + "/messages/receive",
-      { method: "POST", body: { max: 10, wait_seconds: 0, visibility_timeout: 0 }, timeout: 10000 });
+    const res = await request(state.base, "/v1/queues/" + encodeURIComponent(queue) + "/messages?max=10",
+      { timeout: 10000 });
     const msgs = res.messages || [];
     if (!msgs.length) {
       tbody.replaceChildren(el("tr", {}, el("td", { colSpan: 4, class: "muted" }, "no visible messages")));
