@@ -304,3 +304,26 @@ func TestCatchUpBySnapshot(t *testing.T) {
 		return nil
 	})
 }
+
+func TestTransferLeadershipToNamedNode(t *testing.T) {
+	c := newTestCluster(t, 3)
+	leader := c.leader()
+	var target *Node
+	for _, n := range c.nodes {
+		if n != leader {
+			target = n
+			break
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := leader.TransferLeadership(ctx, target.ID()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, func() error {
+		if !target.IsLeader() {
+			return fmt.Errorf("leader is not %s", target.ID())
+		}
+		return nil
+	})
+}

@@ -143,8 +143,10 @@ func (n *Node) TransferLeadership(ctx context.Context, to string) error {
 	if !n.isLeaderReady() {
 		return ErrNotLeader
 	}
-	f := n.raft.LeadershipTransfer()
-	if to != "" {
+	var f raft.Future
+	if to == "" {
+		f = n.raft.LeadershipTransfer()
+	} else {
 		addr, ok := n.voterAddr(to)
 		if !ok {
 			return &fsm.Error{Code: fsm.CodeInvalidParameterValue, Message: "no voter with ID " + to}
