@@ -12,12 +12,15 @@ func main() {
 	root := &cobra.Command{
 		Use:           "wharf",
 		Short:         "Wharf: a replicated message cluster that speaks the Amazon SQS API",
+		Long:          rootLong,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServeCmd(), newBenchCmd())
+	root.AddCommand(newQueueCmd())
+	root.AddCommand(newClusterCmd())
 	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "wharf:", err)
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
 }

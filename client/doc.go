@@ -1,0 +1,49 @@
+// Package client is the Go client of a Wharf cluster, speaking its native
+// REST API (docs/rest-api.md).
+//
+// Create one Client per process from the address of one or more nodes; it
+// learns the members and the leader from the cluster status, sends every
+// queue call straight to the leader, moves to another node when one fails
+// and retries retryable failures (5xx, connection errors) with exponential
+// backoff and jitter while the call's context (or the retry budget, 30 s by
+// default) allows:
+//
+//	c, err := client.New([]string{"http://10.0.0.1:9324", "http://10.0.0.2:9324"})
+//	if err != nil { ... }
+//	defer c.Close()
+//
+// Queues:
+//
+//	_, err = c.CreateQueue(ctx, "jobs", map[string]string{"VisibilityTimeout": "60"})
+//	q := c.Queue("jobs")
+//	id, err := q.Send(ctx, "hello", client.WithDelay(5*time.Second))
+//
+// Every send carries a random 128-bit idempotency key, the same on every
+// retry of the call, and the cluster remembers keys for 5 minutes: a send
+// whose answer was lost (the leader died after committing it) and that the
+// client retried on the new leader is enqueued once, not twice. Sends are
+// exactly-once even on standard queues.
+//
+// Receiving by hand:
+//
+//	msgs, err := q.Receive(ctx, client.MaxMessages(10), client.WaitTime(20*time.Second))
+//	for _, m := range msgs {
+//		process(m.Body)
+//		_ = q.Delete(ctx, m.ReceiptHandle)
+//	}
+//
+// Or let Consume run a handler on each message with bounded concurrency,
+// extend the visibility while it runs, delete the message when the handler
+// returns nil and leave it for redelivery when it fails:
+//
+//	err = q.Consume(ctx, func(ctx context.Context, m client.Message) error {
+//		return process(ctx, m.Body)
+//	}, client.Concurrency(16))
+//
+// Errors answered by the cluster are *Error values with the SQS code;
+// errors.Is matches the sentinels:
+//
+//	if errors.Is(err, client.ErrQueueDoesNotExist) { ... }
+//
+// The cluster: Status, Members, TransferLeader and RemoveMember.
+package client
