@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -202,4 +201,3 @@ func waitFuture(ctx context.Context, f raft.Future) error {
 	}
 }
 
-var errStopped = errors.New("node stopped")
