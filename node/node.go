@@ -200,4 +200,3 @@ func waitFuture(ctx context.Context, f raft.Future) error {
 		return ctx.Err()
 	}
 }
-
