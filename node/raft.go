@@ -1,8 +1,10 @@
 package node
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -83,9 +85,15 @@ func openRaft(cfg *Config, f *fsm.FSM, m *metrics, advertiseRaft string, notify 
 	rc.MaxAppendEntries = 512
 	rc.ShutdownOnRemove = false
 	rc.NotifyCh = notify
+	// raft logs through hclog: warnings and errors, or everything when the
+	// node's logger is at debug level.
+	level := hclog.Warn
+	if cfg.Logger.Enabled(context.Background(), slog.LevelDebug) {
+		level = hclog.Debug
+	}
 	rc.Logger = hclog.New(&hclog.LoggerOptions{
-		Name:   "raft",
-		Level:  hclog.Warn,
+		Name:   "raft " + cfg.NodeID,
+		Level:  level,
 		Output: os.Stderr,
 	})
 

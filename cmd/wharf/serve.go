@@ -118,7 +118,7 @@ func serve(f serveFlags) error {
 		lis.Close()
 		return err
 	}
-	srv := transport.New(transport.Config{Backend: n, Region: f.region, AccountID: f.accountID, Logger: logger})
+	srv := transport.New(transport.Config{Backend: n, Region: f.region, AccountID: f.accountID, Logger: logger.With("node", n.ID())})
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(lis) }()
 	logger.Info("serving", "api", f.apiAddr, "node", n.ID())
