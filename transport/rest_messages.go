@@ -275,11 +275,7 @@ func (s *Server) restReceive(ctx context.Context, r *restRequest) (int, any, err
 	if err != nil {
 		return 0, nil, err
 	}
-	out := restReceiveOutput{Messages: make([]restMessage, 0, len(msgs))}
-	for i := range msgs {
-		out.Messages = append(out.Messages, restReceived(&msgs[i]))
-	}
-	return http.StatusOK, out, nil
+	return http.StatusOK, restMessages(msgs), nil
 }
 
 // restPeek answers GET /v1/queues/{name}/messages?max=N: up to N visible
@@ -302,11 +298,16 @@ func (s *Server) restPeek(ctx context.Context, r *restRequest) (int, any, error)
 	if err != nil {
 		return 0, nil, err
 	}
+	return http.StatusOK, restMessages(msgs), nil
+}
+
+// restMessages is the answer of a receive or a peek.
+func restMessages(msgs []fsm.ReceivedMessage) restReceiveOutput {
 	out := restReceiveOutput{Messages: make([]restMessage, 0, len(msgs))}
 	for i := range msgs {
 		out.Messages = append(out.Messages, restReceived(&msgs[i]))
 	}
-	return http.StatusOK, out, nil
+	return out
 }
 
 // restReceived is one received message with all its attributes.
