@@ -98,7 +98,18 @@ func TestConsumeExtendsVisibility(t *testing.T) {
 	cctx, cancel := context.WithCancel(ctx)
 	err := q.Consume(cctx, func(ctx context.Context, m Message) error {
 		calls.Add(1)
-		time.Sleep(3500 * time.Millisecond) // visibility is 2 s
+		// Work past the 2 s visibility until the consumer has extended
+		// it twice (polled, with a deadline).
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			f.mu.Lock()
+			hits := f.visHits
+			f.mu.Unlock()
+			if hits >= 2 || time.Now().After(deadline) {
+				break
+			}
+			<-time.After(50 * time.Millisecond)
+		}
 		cancel()
 		return nil
 	}, VisibilityTimeout(2*time.Second), Concurrency(4))
