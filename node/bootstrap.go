@@ -130,7 +130,7 @@ func (n *Node) reconcile() {
 		sid := raft.ServerID(id)
 		addr, member := inConfig[sid]
 		switch {
-		case p.state == memberlist.StateAlive && !p.meta.Leaving && (!member || addr != raft.ServerAddress(p.meta.Raft)):
+		case p.state == memberlist.StateAlive && !p.meta.Leaving && !p.removed && (!member || addr != raft.ServerAddress(p.meta.Raft)):
 			// A server that came back under a new ID keeps its address:
 			// raft refuses two servers at one address, so drop the old ID.
 			for oldID, oldAddr := range inConfig {

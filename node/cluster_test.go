@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hashicorp/memberlist"
 	"io"
 	"log/slog"
 	"net"
@@ -326,4 +327,34 @@ func TestTransferLeadershipToNamedNode(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// A member the operator removes stays out even while gossip still
+// believes it alive (the failure not yet detected): reconcile must not add
+// it straight back. It comes back only by joining gossip again.
+func TestRemovedMemberIsNotReadded(t *testing.T) {
+	c := newTestCluster(t, 3)
+	leader := c.leader()
+	var victim *Node
+	for _, n := range c.nodes {
+		if n != leader {
+			victim = n
+			break
+		}
+	}
+	waitFor(t, 5*time.Second, func() error {
+		if p, ok := leader.peers.get(victim.ID()); !ok || p.state != memberlist.StateAlive {
+			return fmt.Errorf("leader does not see %s alive in gossip", victim.ID())
+		}
+		return nil
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := leader.RemoveMember(ctx, victim.ID()); err != nil {
+		t.Fatal(err)
+	}
+	leader.reconcile()
+	if _, ok := leader.voterAddr(victim.ID()); ok {
+		t.Fatalf("%s was added back while gossip still saw it alive", victim.ID())
+	}
 }

@@ -32,6 +32,10 @@ type peer struct {
 	meta   nodeMeta
 	gossip string
 	state  memberlist.NodeStateType
+	// removed: an operator removed this member from raft. The leader does
+	// not add it back until it joins gossip again (a restart), even if
+	// gossip has not yet noticed that it failed.
+	removed bool
 }
 
 // peerTable tracks gossip members by node ID. memberlist calls the
@@ -69,16 +73,18 @@ func (t *peerTable) LocalState(bool) []byte { return nil }
 func (t *peerTable) MergeRemoteState([]byte, bool) {}
 
 // NotifyJoin implements memberlist.EventDelegate.
-func (t *peerTable) NotifyJoin(n *memberlist.Node) { t.record(n, memberlist.StateAlive) }
+func (t *peerTable) NotifyJoin(n *memberlist.Node) { t.record(n, memberlist.StateAlive, true) }
 
 // NotifyLeave implements memberlist.EventDelegate: a member that announced
 // it was leaving has left, any other has failed.
-func (t *peerTable) NotifyLeave(n *memberlist.Node) { t.record(n, memberlist.StateDead) }
+func (t *peerTable) NotifyLeave(n *memberlist.Node) { t.record(n, memberlist.StateDead, false) }
 
 // NotifyUpdate implements memberlist.EventDelegate.
-func (t *peerTable) NotifyUpdate(n *memberlist.Node) { t.record(n, memberlist.StateAlive) }
+func (t *peerTable) NotifyUpdate(n *memberlist.Node) { t.record(n, memberlist.StateAlive, false) }
 
-func (t *peerTable) record(n *memberlist.Node, state memberlist.NodeStateType) {
+// record stores what gossip said of a member; joined is true when the
+// member (re)joined, which clears an operator's removal mark.
+func (t *peerTable) record(n *memberlist.Node, state memberlist.NodeStateType, joined bool) {
 	var m nodeMeta
 	if json.Unmarshal(n.Meta, &m) != nil || m.ID == "" {
 		return
@@ -87,7 +93,8 @@ func (t *peerTable) record(n *memberlist.Node, state memberlist.NodeStateType) {
 	if state == memberlist.StateDead && (m.Leaving || t.peers[m.ID].meta.Leaving) {
 		state = memberlist.StateLeft
 	}
-	t.peers[m.ID] = peer{meta: m, gossip: net.JoinHostPort(n.Addr.String(), strconv.Itoa(int(n.Port))), state: state}
+	removed := t.peers[m.ID].removed && !joined
+	t.peers[m.ID] = peer{meta: m, gossip: net.JoinHostPort(n.Addr.String(), strconv.Itoa(int(n.Port))), state: state, removed: removed}
 	t.mu.Unlock()
 	select {
 	case t.changed <- struct{}{}:
@@ -104,6 +111,16 @@ func (t *peerTable) snapshot() map[string]peer {
 		out[k] = v
 	}
 	return out
+}
+
+// markRemoved records that an operator removed the member id.
+func (t *peerTable) markRemoved(id string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if p, ok := t.peers[id]; ok {
+		p.removed = true
+		t.peers[id] = p
+	}
 }
 
 // get returns one peer.

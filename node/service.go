@@ -172,6 +172,9 @@ func (n *Node) RemoveMember(ctx context.Context, id string) error {
 	if _, ok := n.voterAddr(id); !ok {
 		return &fsm.Error{Code: fsm.CodeInvalidParameterValue, Message: "no member with ID " + id}
 	}
+	// Mark first: gossip may not have noticed the failure yet, and
+	// reconcile would add a member it believes alive straight back.
+	n.peers.markRemoved(id)
 	if err := waitFuture(ctx, n.raft.RemoveServer(raft.ServerID(id), 0, 0)); err != nil {
 		return mapRaftError(err)
 	}
