@@ -24,6 +24,19 @@ const (
 	typeSweep              byte = 11
 	typeBatch              byte = 12
 
+	typeCreateTopic               byte = 13
+	typeDeleteTopic               byte = 14
+	typeSetTopicAttributes        byte = 15
+	typeTagTopic                  byte = 16
+	typeUntagTopic                byte = 17
+	typeSubscribe                 byte = 18
+	typeConfirmSubscription       byte = 19
+	typeUnsubscribe               byte = 20
+	typeSetSubscriptionAttributes byte = 21
+	typePublish                   byte = 22
+	typeRecordDelivery            byte = 23
+	typeSetSigningIdentity        byte = 24
+
 	ignoreUnknown byte = 0x80
 )
 
@@ -73,6 +86,30 @@ func Encode(now int64, cmd any) ([]byte, error) {
 		t = typeSweep
 	case Batch:
 		t = typeBatch
+	case CreateTopic:
+		t = typeCreateTopic
+	case DeleteTopic:
+		t = typeDeleteTopic
+	case SetTopicAttributes:
+		t = typeSetTopicAttributes
+	case TagTopic:
+		t = typeTagTopic
+	case UntagTopic:
+		t = typeUntagTopic
+	case Subscribe:
+		t = typeSubscribe
+	case ConfirmSubscription:
+		t = typeConfirmSubscription
+	case Unsubscribe:
+		t = typeUnsubscribe
+	case SetSubscriptionAttributes:
+		t = typeSetSubscriptionAttributes
+	case Publish:
+		t = typePublish
+	case RecordDelivery:
+		t = typeRecordDelivery
+	case SetSigningIdentity:
+		t = typeSetSigningIdentity
 	default:
 		return nil, fmt.Errorf("fsm: cannot encode command of type %T", cmd)
 	}
@@ -128,6 +165,30 @@ func Decode(data []byte) (now int64, cmd any, err error) {
 		return decodeAs[Sweep](body)
 	case typeBatch:
 		return decodeAs[Batch](body)
+	case typeCreateTopic:
+		return decodeAs[CreateTopic](body)
+	case typeDeleteTopic:
+		return decodeAs[DeleteTopic](body)
+	case typeSetTopicAttributes:
+		return decodeAs[SetTopicAttributes](body)
+	case typeTagTopic:
+		return decodeAs[TagTopic](body)
+	case typeUntagTopic:
+		return decodeAs[UntagTopic](body)
+	case typeSubscribe:
+		return decodeAs[Subscribe](body)
+	case typeConfirmSubscription:
+		return decodeAs[ConfirmSubscription](body)
+	case typeUnsubscribe:
+		return decodeAs[Unsubscribe](body)
+	case typeSetSubscriptionAttributes:
+		return decodeAs[SetSubscriptionAttributes](body)
+	case typePublish:
+		return decodeAs[Publish](body)
+	case typeRecordDelivery:
+		return decodeAs[RecordDelivery](body)
+	case typeSetSigningIdentity:
+		return decodeAs[SetSigningIdentity](body)
 	}
 	if data[0]&ignoreUnknown != 0 {
 		return 0, nil, errUnknownIgnorable

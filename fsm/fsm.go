@@ -28,6 +28,15 @@ type FSM struct {
 	queues  map[QueueKey]*queue
 	deleted map[QueueKey]int64
 
+	// SNS state: topics, subscriptions by ARN, the push outbox and the
+	// signing identity. wakeOutbox is set by an apply that changed the
+	// outbox, so its watchers are woken after the lock is released.
+	topics     map[TopicKey]*topic
+	subs       map[string]*subscription
+	outbox     outbox
+	identity   signingIdentity
+	wakeOutbox bool
+
 	watchMu sync.Mutex
 	watch   map[QueueKey]chan struct{}
 }
@@ -37,6 +46,9 @@ func New() *FSM {
 	return &FSM{
 		queues:  make(map[QueueKey]*queue),
 		deleted: make(map[QueueKey]int64),
+		topics:  make(map[TopicKey]*topic),
+		subs:    make(map[string]*subscription),
+		outbox:  newOutbox(),
 		watch:   make(map[QueueKey]chan struct{}),
 	}
 }
@@ -50,6 +62,10 @@ func (f *FSM) Apply(index uint64, data []byte) any {
 	f.mu.Lock()
 	f.applied = index
 	res := f.applyEncoded(index, 0, data, &wake)
+	if f.wakeOutbox {
+		f.wakeOutbox = false
+		wake = append(wake, outboxKey)
+	}
 	f.mu.Unlock()
 	for _, k := range wake {
 		f.notify(k)
@@ -111,6 +127,30 @@ func (f *FSM) apply(id uint64, now int64, cmd any, wake *[]QueueKey) any {
 	case Sweep:
 		f.sweep(now, wake)
 		return nil
+	case CreateTopic:
+		return f.createTopic(now, c)
+	case DeleteTopic:
+		return f.deleteTopic(c)
+	case SetTopicAttributes:
+		return f.setTopicAttributes(c)
+	case TagTopic:
+		return f.tagTopic(c)
+	case UntagTopic:
+		return f.untagTopic(c)
+	case Subscribe:
+		return f.subscribe(c)
+	case ConfirmSubscription:
+		return f.confirmSubscription(c)
+	case Unsubscribe:
+		return f.unsubscribe(c)
+	case SetSubscriptionAttributes:
+		return f.setSubscriptionAttributes(c)
+	case Publish:
+		return f.publish(now, c, wake)
+	case RecordDelivery:
+		return f.recordDelivery(now, c, wake)
+	case SetSigningIdentity:
+		return f.setSigningIdentity(c)
 	}
 	panic(fmt.Sprintf("fsm: no apply for %T (nested batch?)", cmd))
 }

@@ -12,7 +12,9 @@ import (
 	"github.com/hashicorp/go-msgpack/v2/codec"
 )
 
-const snapshotFormat = 1
+// snapshotFormat 2 added the SNS record after the queues; format 1
+// snapshots (no SNS state) still restore.
+const snapshotFormat = 2
 
 // snapshotHeader opens a snapshot stream.
 type snapshotHeader struct {
@@ -37,6 +39,16 @@ type queueRecord struct {
 	Dedup []*dedupEntry
 }
 
+// snsRecord follows the queues in a snapshot: topics sorted by key,
+// subscriptions by ARN, outbox entries by ID.
+type snsRecord struct {
+	Topics       []topic
+	Subs         []subscription
+	Outbox       []*delivery
+	OutboxNextID uint64
+	Identity     signingIdentity
+}
+
 // Snapshot is a consistent, immutable view of the state, taken quickly
 // (the message trees are cloned copy-on-write) and written out later while
 // applies go on.
@@ -45,6 +57,8 @@ type Snapshot struct {
 	Index  uint64
 	header snapshotHeader
 	queues []snapshotQueue
+	sns    snsRecord
+	outbox *btree.BTreeG[*delivery]
 }
 
 type snapshotQueue struct {
@@ -66,6 +80,16 @@ func (f *FSM) Snapshot() *Snapshot {
 		s.queues = append(s.queues, snapshotQueue{meta: q.queueMeta, msgs: q.all.Clone(), dedup: q.dedup.byKey.Clone()})
 	}
 	sort.Slice(s.queues, func(i, j int) bool { return lessKey(s.queues[i].meta.Key, s.queues[j].meta.Key) })
+	for _, k := range f.sortedTopicKeys() {
+		s.sns.Topics = append(s.sns.Topics, *f.topics[k])
+	}
+	for _, sub := range f.subs {
+		s.sns.Subs = append(s.sns.Subs, *sub)
+	}
+	sort.Slice(s.sns.Subs, func(i, j int) bool { return s.sns.Subs[i].ARN < s.sns.Subs[j].ARN })
+	s.sns.OutboxNextID = f.outbox.NextID
+	s.sns.Identity = f.identity
+	s.outbox = f.outbox.byID.Clone()
 	return s
 }
 
@@ -96,6 +120,15 @@ func (s *Snapshot) Persist(w io.Writer) error {
 			return err
 		}
 	}
+	rec := s.sns
+	rec.Outbox = make([]*delivery, 0, s.outbox.Len())
+	s.outbox.Ascend(func(d *delivery) bool {
+		rec.Outbox = append(rec.Outbox, d)
+		return true
+	})
+	if err := enc.Encode(&rec); err != nil {
+		return err
+	}
 	return bw.Flush()
 }
 
@@ -107,7 +140,7 @@ func (f *FSM) Restore(r io.Reader) error {
 	if err := dec.Decode(&h); err != nil {
 		return fmt.Errorf("fsm: snapshot header: %w", err)
 	}
-	if h.Format != snapshotFormat {
+	if h.Format != 1 && h.Format != snapshotFormat {
 		return fmt.Errorf("fsm: unknown snapshot format %d", h.Format)
 	}
 	queues := make(map[QueueKey]*queue, h.Queues)
@@ -133,11 +166,38 @@ func (f *FSM) Restore(r io.Reader) error {
 	for _, t := range h.Deleted {
 		deleted[t.Queue] = t.DeletedAt
 	}
+	var rec snsRecord
+	if h.Format >= 2 {
+		if err := dec.Decode(&rec); err != nil {
+			return fmt.Errorf("fsm: snapshot SNS state: %w", err)
+		}
+	}
+	topics := make(map[TopicKey]*topic, len(rec.Topics))
+	for i := range rec.Topics {
+		topics[rec.Topics[i].Key] = &rec.Topics[i]
+	}
+	subs := make(map[string]*subscription, len(rec.Subs))
+	for i := range rec.Subs {
+		sub := &rec.Subs[i]
+		sub.filter, _ = checkSubscriptionAttributes(sub.Protocol, sub.Attributes)
+		subs[sub.ARN] = sub
+	}
+	box := newOutbox()
+	if rec.OutboxNextID > 0 {
+		box.NextID = rec.OutboxNextID
+	}
+	for _, d := range rec.Outbox {
+		box.put(d)
+	}
 	f.mu.Lock()
 	f.now = h.Now
 	f.applied = h.Index
 	f.queues = queues
 	f.deleted = deleted
+	f.topics = topics
+	f.subs = subs
+	f.outbox = box
+	f.identity = rec.Identity
 	f.mu.Unlock()
 	f.notifyAll()
 	return nil

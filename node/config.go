@@ -27,6 +27,14 @@ type Config struct {
 	BootstrapExpect int
 	Logger          *slog.Logger
 
+	// PublicURL is the base URL SNS messages point subscribers at
+	// (SigningCertURL, SubscribeURL, UnsubscribeURL); "" means
+	// http://<advertised API address>.
+	PublicURL string
+	// AllowPrivateEndpoints lets HTTP/S subscriptions push to loopback and
+	// private addresses (tests and private deployments).
+	AllowPrivateEndpoints bool
+
 	HeartbeatTimeout   time.Duration
 	ElectionTimeout    time.Duration
 	LeaderLeaseTimeout time.Duration

@@ -57,6 +57,7 @@ func (n *Node) leaderLoop() {
 			n.mu.Unlock()
 			n.log.Info("leader ready", "term", n.raft.CurrentTerm())
 			go n.sweeper(stopDuties)
+			go n.deliveryLoop(stopDuties)
 			select {
 			case n.peers.changed <- struct{}{}:
 			default:

@@ -32,6 +32,9 @@ type metrics struct {
 	received *prometheus.CounterVec
 	deleted  *prometheus.CounterVec
 
+	published  *prometheus.CounterVec
+	deliveries *prometheus.CounterVec
+
 	applySeconds    prometheus.Histogram
 	leaderChanges   *prometheus.CounterVec
 	snapshotSeconds prometheus.Histogram
@@ -52,6 +55,14 @@ func newMetrics(n *Node) *metrics {
 			Name: "wharf_messages_deleted_total",
 			Help: "Delete entries that succeeded (by receipt handle), counted on the leader that applied them.",
 		}, queueLabels),
+		published: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wharf_sns_messages_published_total",
+			Help: "Messages published to SNS topics, counted on the leader that applied them.",
+		}, []string{"region", "account", "topic"}),
+		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wharf_sns_push_deliveries_total",
+			Help: "HTTP/S push delivery attempts by outcome (delivered, failed), counted on the leader that made them.",
+		}, []string{"outcome"}),
 		applySeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "wharf_raft_apply_duration_seconds",
 			Help:    "Time from proposing a command on the leader to its commit and apply (batching included).",
@@ -70,7 +81,7 @@ func newMetrics(n *Node) *metrics {
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.sent, m.received, m.deleted, m.applySeconds, m.leaderChanges, m.snapshotSeconds,
+		m.sent, m.received, m.deleted, m.published, m.deliveries, m.applySeconds, m.leaderChanges, m.snapshotSeconds,
 		nodeCollector{n},
 	)
 	return m
@@ -115,6 +126,28 @@ func (m *metrics) countDeleted(key fsm.QueueKey, res []fsm.EntryResult) {
 	if c > 0 {
 		m.deleted.WithLabelValues(queueLabelValues(key)...).Add(float64(c))
 	}
+}
+
+// countPublished counts the entries of a publish that succeeded.
+func (m *metrics) countPublished(key fsm.TopicKey, res []fsm.PublishResult) {
+	c := 0
+	for _, r := range res {
+		if r.Err == nil {
+			c++
+		}
+	}
+	if c > 0 {
+		m.published.WithLabelValues(key.Region, key.Account, key.Name).Add(float64(c))
+	}
+}
+
+// countDelivery counts one push delivery attempt.
+func (m *metrics) countDelivery(_ fsm.Delivery, delivered bool) {
+	outcome := "failed"
+	if delivered {
+		outcome = "delivered"
+	}
+	m.deliveries.WithLabelValues(outcome).Inc()
 }
 
 // forgetQueue drops a deleted queue's counters, so deleted queues do not
@@ -181,6 +214,10 @@ var (
 
 	descGossipMembers = prometheus.NewDesc("wharf_gossip_members",
 		"Gossip members as this node sees them, by status (alive, suspect, dead, left).", []string{"status"}, nil)
+	descTopics = prometheus.NewDesc("wharf_sns_topics",
+		"SNS topics in this node's replica.", nil, nil)
+	descOutbox = prometheus.NewDesc("wharf_sns_outbox_deliveries",
+		"HTTP/S push deliveries waiting in the replicated outbox (retries included).", nil, nil)
 	descGossipHealth = prometheus.NewDesc("wharf_gossip_health_score",
 		"memberlist's awareness health score of this node: 0 is healthy, higher means it is slow to answer probes.", nil, nil)
 )
@@ -193,7 +230,7 @@ var gossipStates = []memberlist.NodeStateType{memberlist.StateAlive, memberlist.
 func (c nodeCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descVisible, descInFlight, descDelayed, descOldestAge, descQueues,
 		descRaftState, descRaftTerm, descRaftCommit, descRaftApplied, descRaftLastIndex, descRaftLastContact, descRaftVoters,
-		descGossipMembers, descGossipHealth} {
+		descGossipMembers, descGossipHealth, descTopics, descOutbox} {
 		ch <- d
 	}
 }
@@ -211,6 +248,8 @@ func (c nodeCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descOldestAge, prometheus.GaugeValue, s.OldestAgeSeconds(now), l...)
 	}
 	ch <- prometheus.MustNewConstMetric(descQueues, prometheus.GaugeValue, float64(len(stats)))
+	ch <- prometheus.MustNewConstMetric(descTopics, prometheus.GaugeValue, float64(n.fsm.TopicCount()))
+	ch <- prometheus.MustNewConstMetric(descOutbox, prometheus.GaugeValue, float64(n.fsm.OutboxLen()))
 
 	if r := n.raft; r != nil {
 		state := r.State()

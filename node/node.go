@@ -26,6 +26,8 @@ type Node struct {
 	advRaft   string
 	advAPI    string
 	advGossip string
+	// signing caches the parsed SNS signing key (sns.go).
+	signing signerCache
 
 	notify    chan bool
 	proposals chan *proposal

@@ -228,6 +228,8 @@ func (c *Cluster) serveArgs(n *Node) []string {
 		"--raft-addr", fmt.Sprintf("127.0.0.1:%d", n.RaftPort),
 		"--gossip-addr", fmt.Sprintf("127.0.0.1:%d", n.GossipPort),
 		"--bootstrap-expect", strconv.Itoa(len(c.Nodes)),
+		// Tests run their HTTP/S subscription endpoints on loopback.
+		"--sns-allow-private-endpoints",
 	}
 	for _, m := range c.Nodes {
 		args = append(args, "--join", fmt.Sprintf("127.0.0.1:%d", m.GossipPort))

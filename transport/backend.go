@@ -30,6 +30,27 @@ type Backend interface {
 	PeekMessages(ctx context.Context, key fsm.QueueKey, max int) ([]fsm.ReceivedMessage, error)
 	ListDeadLetterSourceQueues(ctx context.Context, key fsm.QueueKey) ([]string, error)
 
+	// The SNS operations.
+	CreateTopic(ctx context.Context, req fsm.CreateTopic) (string, error)
+	DeleteTopic(ctx context.Context, key fsm.TopicKey) error
+	SetTopicAttributes(ctx context.Context, req fsm.SetTopicAttributes) error
+	TagTopic(ctx context.Context, req fsm.TagTopic) error
+	UntagTopic(ctx context.Context, req fsm.UntagTopic) error
+	Subscribe(ctx context.Context, req fsm.Subscribe) (fsm.SubscribeResult, error)
+	ConfirmSubscription(ctx context.Context, req fsm.ConfirmSubscription) (string, error)
+	Unsubscribe(ctx context.Context, arn string) error
+	SetSubscriptionAttributes(ctx context.Context, req fsm.SetSubscriptionAttributes) error
+	Publish(ctx context.Context, req fsm.Publish) ([]fsm.PublishResult, error)
+	GetTopic(ctx context.Context, key fsm.TopicKey) (fsm.TopicView, error)
+	ListTopics(ctx context.Context, region, account string) ([]string, error)
+	ListTopicTags(ctx context.Context, key fsm.TopicKey) (map[string]string, error)
+	GetSubscription(ctx context.Context, arn string) (fsm.SubscriptionView, error)
+	ListSubscriptions(ctx context.Context, region, account string) ([]fsm.SubscriptionView, error)
+	ListSubscriptionsByTopic(ctx context.Context, key fsm.TopicKey) ([]fsm.SubscriptionView, error)
+	// SigningCertificate is the PEM certificate SNS signatures verify
+	// with, "" until one exists.
+	SigningCertificate() string
+
 	// TransferLeadership hands leadership to the voter with ID to, or to
 	// the most up-to-date voter when to is ""; it runs on the leader only.
 	TransferLeadership(ctx context.Context, to string) error

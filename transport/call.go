@@ -14,6 +14,7 @@ const (
 	protoQuery protocol = iota // form-encoded Action=..., XML answers
 	protoJSON                  // AWS JSON 1.0, X-Amz-Target
 	protoREST                  // the native REST API under /v1 (rest.go)
+	protoSNS                   // SNS: the query protocol with SNS's namespace and codes
 )
 
 // protocolOf decides the protocol of a request: a path under /v1 is the
@@ -39,6 +40,7 @@ type call struct {
 	host      string // Host header the client used
 	region    string
 	accessKey string // from the SigV4 credential, "" when unsigned
+	service   string // the SigV4 credential's service (sqs, sns), "" when unsigned
 	account   string // the default account (Config.AccountID)
 }
 
@@ -55,8 +57,9 @@ func newCall(r *http.Request, cfg *Config, requestID string) *call {
 	if r.TLS != nil {
 		c.scheme = "https"
 	}
-	if ak, region := credentialScope(r); region != "" || ak != "" {
+	if ak, region, service := credentialScope(r); region != "" || ak != "" {
 		c.accessKey = ak
+		c.service = service
 		if region != "" {
 			c.region = region
 		}
@@ -114,10 +117,10 @@ func parseQueueURL(s string) (account, name string, ok bool) {
 	return account, name, true
 }
 
-// credentialScope returns the access key ID and region of a SigV4
+// credentialScope returns the access key ID, region and service of a SigV4
 // credential, from the Authorization header or the X-Amz-Credential query
 // parameter of a presigned request. Signatures are not checked.
-func credentialScope(r *http.Request) (accessKey, region string) {
+func credentialScope(r *http.Request) (accessKey, region, service string) {
 	cred := ""
 	if auth := r.Header.Get("Authorization"); auth != "" {
 		if i := strings.Index(auth, "Credential="); i >= 0 {
@@ -131,7 +134,7 @@ func credentialScope(r *http.Request) (accessKey, region string) {
 		cred = r.URL.Query().Get("X-Amz-Credential")
 	}
 	if cred == "" {
-		return "", ""
+		return "", "", ""
 	}
 	// AKID/20240101/us-west-2/sqs/aws4_request
 	parts := strings.Split(cred, "/")
@@ -139,5 +142,8 @@ func credentialScope(r *http.Request) (accessKey, region string) {
 	if len(parts) >= 3 {
 		region = parts[2]
 	}
-	return accessKey, region
+	if len(parts) >= 4 {
+		service = parts[3]
+	}
+	return accessKey, region, service
 }

@@ -12,6 +12,7 @@ const (
 	jsonContentType = "application/x-amz-json-1.0"
 	xmlContentType  = "text/xml"
 	xmlNamespace    = "http://queue.amazonaws.com/doc/2012-11-05/"
+	snsNamespace    = "http://sns.amazonaws.com/doc/2010-03-31/"
 	headerRequestID = "x-amzn-RequestId"
 	headerQueryErr  = "x-amzn-query-error"
 )
@@ -25,7 +26,7 @@ func writeResult(w http.ResponseWriter, c *call, result any) error {
 		body, err = encodeJSONResult(result)
 		w.Header().Set("Content-Type", jsonContentType)
 	} else {
-		body, err = encodeXMLResult(c.action, c.requestID, result)
+		body, err = encodeXMLResult(namespaceOf(c.proto), c.action, c.requestID, result)
 		w.Header().Set("Content-Type", xmlContentType)
 	}
 	if err != nil {
@@ -45,10 +46,18 @@ func encodeJSONResult(result any) ([]byte, error) {
 	return json.Marshal(result)
 }
 
+// namespaceOf is the XML namespace of a query-protocol service.
+func namespaceOf(proto protocol) string {
+	if proto == protoSNS {
+		return snsNamespace
+	}
+	return xmlNamespace
+}
+
 // encodeXMLResult is the query protocol's <XResponse> document.
-func encodeXMLResult(action, requestID string, result any) ([]byte, error) {
+func encodeXMLResult(namespace, action, requestID string, result any) ([]byte, error) {
 	var buf bytes.Buffer
-	buf.WriteString(`<` + action + `Response xmlns="` + xmlNamespace + `">`)
+	buf.WriteString(`<` + action + `Response xmlns="` + namespace + `">`)
 	if result != nil {
 		enc := xml.NewEncoder(&buf)
 		if err := enc.EncodeElement(result, xml.StartElement{Name: xml.Name{Local: action + "Result"}}); err != nil {
@@ -67,6 +76,9 @@ func encodeXMLResult(action, requestID string, result any) ([]byte, error) {
 // writeError answers an error in the caller's protocol.
 func writeError(w http.ResponseWriter, proto protocol, requestID string, e *apiError) {
 	ci := info(e.Code)
+	if proto == protoSNS {
+		ci = snsInfo(e.Code)
+	}
 	fault := "Sender"
 	if ci.status >= 500 {
 		fault = "Receiver"
@@ -93,13 +105,13 @@ func writeError(w http.ResponseWriter, proto protocol, requestID string, e *apiE
 	}
 	h.Set("Content-Type", xmlContentType)
 	w.WriteHeader(ci.status)
-	_, _ = w.Write(encodeXMLError(fault, ci.query, e.Message, requestID))
+	_, _ = w.Write(encodeXMLError(namespaceOf(proto), fault, ci.query, e.Message, requestID))
 }
 
 // encodeXMLError is the query protocol's <ErrorResponse> document.
-func encodeXMLError(fault, code, msg, requestID string) []byte {
+func encodeXMLError(namespace, fault, code, msg, requestID string) []byte {
 	var buf bytes.Buffer
-	buf.WriteString(`<ErrorResponse xmlns="` + xmlNamespace + `"><Error><Type>` + fault + `</Type><Code>`)
+	buf.WriteString(`<ErrorResponse xmlns="` + namespace + `"><Error><Type>` + fault + `</Type><Code>`)
 	xml.EscapeText(&buf, []byte(code))
 	buf.WriteString(`</Code><Message>`)
 	xml.EscapeText(&buf, []byte(msg))

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/wharfmq/wharf/node"
 )
 
 // DefaultMaxBodyBytes caps the request bodies the SQS API reads. A batch
@@ -36,6 +38,9 @@ type Config struct {
 	// LeaderWait bounds the wait for a leader's address; 0 means
 	// DefaultLeaderWait.
 	LeaderWait time.Duration
+	// AllowPrivateEndpoints accepts HTTP/S subscriptions to loopback and
+	// private addresses.
+	AllowPrivateEndpoints bool
 }
 
 // Server is the HTTP server of one node: the SQS API (JSON 1.0 and query),
@@ -85,6 +90,7 @@ func (s *Server) routes() *echo.Echo {
 	e.GET("/readyz", s.readyz)
 	e.GET("/v1/cluster/status", s.clusterStatus)
 	e.GET("/v1/cluster/state-hash", s.stateHash)
+	e.GET(node.SigningCertPath, s.signingCert)
 	s.restRoutes(e)
 	s.observabilityRoutes(e) // /metrics, request metrics, CORS for /v1, /ui (metrics.go, ui.go)
 
@@ -95,6 +101,16 @@ func (s *Server) routes() *echo.Echo {
 	// parameter names the queue, and malformed paths get AWS errors.
 	e.Any("/*", s.serveSQS, sqs...)
 	return e
+}
+
+// signingCert serves the certificate SNS messages are signed with (their
+// SigningCertURL).
+func (s *Server) signingCert(ec echo.Context) error {
+	cert := s.cfg.Backend.SigningCertificate()
+	if cert == "" {
+		return ec.String(http.StatusNotFound, "no signing certificate yet: it is created with the first SNS subscription or publish\n")
+	}
+	return ec.Blob(http.StatusOK, "application/x-pem-file", []byte(cert))
 }
 
 // Handler returns the server's HTTP handler.

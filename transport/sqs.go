@@ -91,6 +91,11 @@ func (s *Server) dispatch(ctx context.Context, r *http.Request, c *call, body []
 		if name == "" {
 			return nil, errf(codeMissingAction, "The request must contain the parameter Action.")
 		}
+		if isSNSRequest(c, name) {
+			c.proto = protoSNS
+			c.action = name
+			return s.dispatchSNS(ctx, c, name, params)
+		}
 		if _, ok := actions[name]; !ok {
 			return nil, errf(codeUnknownOperation, "The action %s is not valid for this endpoint.", name)
 		}

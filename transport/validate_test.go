@@ -266,15 +266,15 @@ func TestPager(t *testing.T) {
 func TestCredentialScope(t *testing.T) {
 	r := httptestRequest("POST", "/", "")
 	r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-west-2/sqs/aws4_request, SignedHeaders=host, Signature=abc")
-	if ak, region := credentialScope(r); ak != "AKID" || region != "us-west-2" {
-		t.Fatalf("header: %q %q", ak, region)
+	if ak, region, service := credentialScope(r); ak != "AKID" || region != "us-west-2" || service != "sqs" {
+		t.Fatalf("header: %q %q %q", ak, region, service)
 	}
-	r = httptestRequest("GET", "/?X-Amz-Credential=AK2%2F20240101%2Feu-west-1%2Fsqs%2Faws4_request", "")
-	if ak, region := credentialScope(r); ak != "AK2" || region != "eu-west-1" {
-		t.Fatalf("query: %q %q", ak, region)
+	r = httptestRequest("GET", "/?X-Amz-Credential=AK2%2F20240101%2Feu-west-1%2Fsns%2Faws4_request", "")
+	if ak, region, service := credentialScope(r); ak != "AK2" || region != "eu-west-1" || service != "sns" {
+		t.Fatalf("query: %q %q %q", ak, region, service)
 	}
 	r = httptestRequest("GET", "/", "")
-	if ak, region := credentialScope(r); ak != "" || region != "" {
+	if ak, region, _ := credentialScope(r); ak != "" || region != "" {
 		t.Fatalf("unsigned: %q %q", ak, region)
 	}
 }

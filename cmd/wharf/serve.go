@@ -28,6 +28,8 @@ type serveFlags struct {
 	join                                                      []string
 	bootstrapExpect                                           int
 	accountID, region, logLevel                               string
+	publicURL                                                 string
+	allowPrivateEndpoints                                     bool
 }
 
 func newServeCmd() *cobra.Command {
@@ -58,6 +60,8 @@ Every flag can also be set with WHARF_<FLAG>, e.g. WHARF_DATA_DIR.`,
 	fl.StringVar(&f.accountID, "account-id", "000000000000", "AWS account ID of queues")
 	fl.StringVar(&f.region, "region", "us-east-1", "region of unsigned requests")
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fl.StringVar(&f.publicURL, "public-url", "", "base URL SNS messages point endpoints at (SigningCertURL, SubscribeURL, UnsubscribeURL); default http://<advertised API address>")
+	fl.BoolVar(&f.allowPrivateEndpoints, "sns-allow-private-endpoints", false, "let HTTP/S subscriptions push to loopback and private addresses")
 	return cmd
 }
 
@@ -104,6 +108,7 @@ func serve(f serveFlags) error {
 		NodeID: f.nodeID, DataDir: f.dataDir, APIAddr: f.apiAddr, RaftAddr: f.raftAddr,
 		GossipAddr: f.gossipAddr, Advertise: f.advertise, Join: f.join,
 		BootstrapExpect: f.bootstrapExpect, Logger: logger,
+		PublicURL: strings.TrimSuffix(f.publicURL, "/"), AllowPrivateEndpoints: f.allowPrivateEndpoints,
 	}
 	// Snapshot tuning is not a flag: the defaults suit production; tests
 	// that must force snapshot installs lower them through the environment.
@@ -118,7 +123,8 @@ func serve(f serveFlags) error {
 		lis.Close()
 		return err
 	}
-	srv := transport.New(transport.Config{Backend: n, Region: f.region, AccountID: f.accountID, Logger: logger.With("node", n.ID())})
+	srv := transport.New(transport.Config{Backend: n, Region: f.region, AccountID: f.accountID,
+		AllowPrivateEndpoints: f.allowPrivateEndpoints, Logger: logger.With("node", n.ID())})
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(lis) }()
 	logger.Info("serving", "api", f.apiAddr, "node", n.ID())

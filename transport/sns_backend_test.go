@@ -1,0 +1,65 @@
+package transport
+
+import (
+	"context"
+	"errors"
+
+	"github.com/wharfmq/wharf/fsm"
+)
+
+// The protocol-layer unit tests exercise SNS only up to the backend call
+// (validation, routing, errors); SNS behaviour is tested against real
+// clusters in test/. memBackend counts the calls and refuses them.
+
+var errNoSNS = errors.New("memBackend: no SNS")
+
+func (b *memBackend) snsCall() error {
+	if err := b.enter(); err != nil {
+		b.mu.Unlock()
+		return err
+	}
+	b.mu.Unlock()
+	return errNoSNS
+}
+
+func (b *memBackend) CreateTopic(context.Context, fsm.CreateTopic) (string, error) {
+	return "", b.snsCall()
+}
+func (b *memBackend) DeleteTopic(context.Context, fsm.TopicKey) error { return b.snsCall() }
+func (b *memBackend) SetTopicAttributes(context.Context, fsm.SetTopicAttributes) error {
+	return b.snsCall()
+}
+func (b *memBackend) TagTopic(context.Context, fsm.TagTopic) error     { return b.snsCall() }
+func (b *memBackend) UntagTopic(context.Context, fsm.UntagTopic) error { return b.snsCall() }
+func (b *memBackend) Subscribe(context.Context, fsm.Subscribe) (fsm.SubscribeResult, error) {
+	return fsm.SubscribeResult{}, b.snsCall()
+}
+func (b *memBackend) ConfirmSubscription(context.Context, fsm.ConfirmSubscription) (string, error) {
+	return "", b.snsCall()
+}
+func (b *memBackend) Unsubscribe(context.Context, string) error { return b.snsCall() }
+func (b *memBackend) SetSubscriptionAttributes(context.Context, fsm.SetSubscriptionAttributes) error {
+	return b.snsCall()
+}
+func (b *memBackend) Publish(context.Context, fsm.Publish) ([]fsm.PublishResult, error) {
+	return nil, b.snsCall()
+}
+func (b *memBackend) GetTopic(context.Context, fsm.TopicKey) (fsm.TopicView, error) {
+	return fsm.TopicView{}, b.snsCall()
+}
+func (b *memBackend) ListTopics(context.Context, string, string) ([]string, error) {
+	return nil, b.snsCall()
+}
+func (b *memBackend) ListTopicTags(context.Context, fsm.TopicKey) (map[string]string, error) {
+	return nil, b.snsCall()
+}
+func (b *memBackend) GetSubscription(context.Context, string) (fsm.SubscriptionView, error) {
+	return fsm.SubscriptionView{}, b.snsCall()
+}
+func (b *memBackend) ListSubscriptions(context.Context, string, string) ([]fsm.SubscriptionView, error) {
+	return nil, b.snsCall()
+}
+func (b *memBackend) ListSubscriptionsByTopic(context.Context, fsm.TopicKey) ([]fsm.SubscriptionView, error) {
+	return nil, b.snsCall()
+}
+func (b *memBackend) SigningCertificate() string { return "" }
