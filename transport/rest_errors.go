@@ -29,10 +29,13 @@ type restErrorBody struct {
 // ServiceUnavailable (InternalError for an unknown outcome).
 func restWire(ae *apiError) (restError, int) {
 	code, status := ae.Code, info(ae.Code).status
+	if st, ok := snsStatus[ae.Code]; ok {
+		status = st // the topic routes answer SNS's codes
+	}
 	switch ae.Code {
 	case codeNotLeader, codeBadGateway:
 		code = codeServiceUnavail
-	case fsm.CodeQueueDoesNotExist:
+	case fsm.CodeQueueDoesNotExist, fsm.CodeSNSNotFound, "ResourceNotFound":
 		status = http.StatusNotFound
 	case fsm.CodeQueueNameExists, fsm.CodeQueueDeletedRecently, fsm.CodePurgeQueueInProgress:
 		status = http.StatusConflict
