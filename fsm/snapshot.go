@@ -179,7 +179,7 @@ func (f *FSM) Restore(r io.Reader) error {
 	subs := make(map[string]*subscription, len(rec.Subs))
 	for i := range rec.Subs {
 		sub := &rec.Subs[i]
-		sub.filter, _ = checkSubscriptionAttributes(sub.Protocol, sub.Attributes)
+		sub.filter, _ = checkSubscriptionAttributes(sub.Protocol, sub.Attributes, false)
 		subs[sub.ARN] = sub
 	}
 	box := newOutbox()

@@ -193,7 +193,7 @@ func (f *FSM) subscribe(c Subscribe) any {
 			attrs[k] = v
 		}
 	}
-	filter, err := checkSubscriptionAttributes(c.Protocol, attrs)
+	filter, err := checkSubscriptionAttributes(c.Protocol, attrs, true)
 	if err != nil {
 		return err
 	}
@@ -291,7 +291,7 @@ func (f *FSM) setSubscriptionAttributes(c SetSubscriptionAttributes) *Error {
 	} else {
 		attrs[c.Name] = c.Value
 	}
-	filter, err := checkSubscriptionAttributes(s.Protocol, attrs)
+	filter, err := checkSubscriptionAttributes(s.Protocol, attrs, false)
 	if err != nil {
 		return err
 	}

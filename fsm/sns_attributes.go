@@ -2,6 +2,7 @@ package fsm
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 
 	"github.com/wharfmq/wharf/fsm/filterpolicy"
@@ -114,8 +115,9 @@ func subscriptionAttributeSettable(name string) bool {
 
 // checkSubscriptionAttributes validates the attributes a subscription
 // would have after a change (all of them, since FilterPolicy and
-// FilterPolicyScope are checked together).
-func checkSubscriptionAttributes(protocol string, attrs map[string]string) (*filterpolicy.Policy, *Error) {
+// FilterPolicyScope are checked together); subscribe words the errors as
+// Subscribe does.
+func checkSubscriptionAttributes(protocol string, attrs map[string]string, subscribe bool) (*filterpolicy.Policy, *Error) {
 	for name, v := range attrs {
 		if !subscriptionAttributeSettable(name) {
 			return nil, snsInvalid("AttributeName")
@@ -129,8 +131,8 @@ func checkSubscriptionAttributes(protocol string, attrs map[string]string) (*fil
 				return nil, snsInvalid("Attributes Reason: Delivery protocol [%s] does not support raw message delivery.", protocol)
 			}
 		case SubAttrFilterPolicyScope:
-			if v != "MessageAttributes" && v != "MessageBody" {
-				return nil, snsInvalid("Attributes Reason: FilterPolicyScope: Invalid value [%s]. Please use either MessageBody or MessageAttributes", v)
+			if _, err := filterpolicy.ParseScope(v); err != nil {
+				return nil, snsInvalid("FilterPolicyScope: %s", err.Error())
 			}
 		case SubAttrRedrivePolicy:
 			if v == "" {
@@ -164,6 +166,10 @@ func checkSubscriptionAttributes(protocol string, attrs map[string]string) (*fil
 	}
 	p, err := filterpolicy.Parse(doc, scope)
 	if err != nil {
+		var fe *filterpolicy.Error
+		if errors.As(err, &fe) {
+			return nil, Errorf(CodeSNSInvalidParameter, "%s", fe.AWSMessage(subscribe))
+		}
 		return nil, snsInvalid("FilterPolicy: %s", err.Error())
 	}
 	return p, nil

@@ -201,7 +201,10 @@ func (f *FSM) DueDeliveries(now int64, max int) (due []Delivery, nextAt int64) {
 		v := Delivery{
 			ID: d.ID, Attempt: d.Attempts, SubscriptionArn: s.ARN, TopicArn: s.Topic.ARN(),
 			Protocol: s.Protocol, Endpoint: s.Endpoint, Raw: s.raw() && d.Notice.Type == "Notification",
-			DeliveryPolicy: s.deliveryPolicy(f.topics[s.Topic], ""), Notice: d.Notice,
+			SubscriptionDeliveryPolicy: s.Attributes[SubAttrDeliveryPolicy], Notice: d.Notice,
+		}
+		if t := f.topics[s.Topic]; t != nil {
+			v.TopicDeliveryPolicy = t.Attributes[TopicAttrDeliveryPolicy]
 		}
 		if d.Notice.Type == "Notification" {
 			v.UnsubscribeURL = unsubscribeURL(d.Notice.BaseURL, s.ARN)

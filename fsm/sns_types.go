@@ -221,9 +221,11 @@ type Delivery struct {
 	Protocol        string
 	Endpoint        string
 	Raw             bool
-	// DeliveryPolicy is the subscription's policy, else the topic's, else "".
-	DeliveryPolicy string
-	Notice         Notice
+	// SubscriptionDeliveryPolicy and TopicDeliveryPolicy are the
+	// DeliveryPolicy attributes ("" when unset) that govern retries.
+	SubscriptionDeliveryPolicy string
+	TopicDeliveryPolicy        string
+	Notice                     Notice
 	// UnsubscribeURL is set on notifications.
 	UnsubscribeURL string
 }

@@ -66,13 +66,13 @@ func (n *Node) deliver(client *http.Client, stop <-chan struct{}, d fsm.Delivery
 		case <-ctx.Done():
 		}
 	}()
-	policy := push.DefaultDeliveryPolicy()
-	if d.DeliveryPolicy != "" {
-		if p, err := push.ParseDeliveryPolicy(d.DeliveryPolicy); err == nil {
-			policy = p
-		}
+	policy, err := push.EffectiveDeliveryPolicy(d.SubscriptionDeliveryPolicy, d.TopicDeliveryPolicy)
+	if err != nil {
+		// Validated when set; a policy an older version accepted falls
+		// back to AWS's defaults rather than stopping delivery.
+		policy = push.DefaultDeliveryPolicy()
 	}
-	err := n.post(ctx, client, d, policy)
+	err = n.post(ctx, client, d, policy)
 	if ctx.Err() != nil {
 		return // leadership lost: the next leader tries again
 	}
@@ -102,7 +102,7 @@ func (n *Node) post(ctx context.Context, client *http.Client, d fsm.Delivery, po
 	if err := push.CheckEndpoint(d.Endpoint, d.Protocol, n.cfg.AllowPrivateEndpoints); err != nil {
 		return err
 	}
-	e := toEnvelope(d.Notice, d.TopicArn, d.UnsubscribeURL)
+	e := d.Notice.Envelope(d.TopicArn, d.UnsubscribeURL)
 	body := []byte(d.Notice.Message)
 	if !d.Raw {
 		var err error
@@ -110,31 +110,6 @@ func (n *Node) post(ctx context.Context, client *http.Client, d fsm.Delivery, po
 			return err
 		}
 	}
-	contentType := ""
-	if policy.RequestPolicy != nil {
-		contentType = policy.RequestPolicy.HeaderContentType
-	}
-	h := push.Headers(e, d.SubscriptionArn, d.Raw, contentType)
+	h := push.Headers(e, d.SubscriptionArn, d.Raw, policy.ContentType())
 	return push.Post(ctx, client, d.Endpoint, body, h)
-}
-
-// toEnvelope is the envelope of a notice as its subscriber receives it.
-func toEnvelope(n fsm.Notice, topicArn, unsubscribeURL string) *push.Envelope {
-	e := &push.Envelope{
-		Type: n.Type, MessageID: n.MessageID, Token: n.Token, TopicArn: topicArn, Subject: n.Subject,
-		Message: n.Message, SubscribeURL: n.SubscribeURL, Timestamp: fsm.FormatTimestamp(n.Timestamp),
-		SignatureVersion: n.SignatureVersion, Signature: n.Signature, SigningCertURL: n.SigningCertURL,
-		UnsubscribeURL: unsubscribeURL,
-	}
-	for k, a := range n.Attributes {
-		if e.MessageAttributes == nil {
-			e.MessageAttributes = make(map[string]push.EnvelopeAttribute, len(n.Attributes))
-		}
-		if a.IsBinary() {
-			e.MessageAttributes[k] = push.BinaryAttribute(a.DataType, a.BinaryValue)
-		} else {
-			e.MessageAttributes[k] = push.EnvelopeAttribute{Type: a.DataType, Value: a.StringValue}
-		}
-	}
-	return e
 }

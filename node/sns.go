@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/wharfmq/wharf/fsm"
+	"github.com/wharfmq/wharf/fsm/envelope"
 	"github.com/wharfmq/wharf/node/push"
 )
 
@@ -76,7 +77,7 @@ func (n *Node) sign(ctx context.Context, topicArn string, notice *fsm.Notice) er
 	if err != nil {
 		return err
 	}
-	e := toEnvelope(*notice, topicArn, "")
+	e := notice.Envelope(topicArn, "")
 	if err := s.Sign(e, notice.SignatureVersion); err != nil {
 		return err
 	}
@@ -131,7 +132,7 @@ func (n *Node) Subscribe(ctx context.Context, req fsm.Subscribe) (fsm.SubscribeR
 		topicArn := req.Topic.ARN()
 		req.Confirmation = fsm.Notice{
 			Type: "SubscriptionConfirmation", MessageID: newMessageID(), Token: req.Token,
-			Message:          push.SubscriptionConfirmationMessage(topicArn),
+			Message:          envelope.SubscriptionConfirmationMessage(topicArn),
 			Timestamp:        nowMillis(),
 			SubscribeURL:     n.publicURL() + "/?Action=ConfirmSubscription&TopicArn=" + url.QueryEscape(topicArn) + "&Token=" + req.Token,
 			SignatureVersion: n.fsm.TopicSignatureVersion(req.Topic),

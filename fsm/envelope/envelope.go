@@ -1,4 +1,4 @@
-package push
+package envelope
 
 import (
 	"bytes"
@@ -78,7 +78,7 @@ func UnsubscribeConfirmationMessage(subscriptionArn string) string {
 		".\nTo cancel this operation and restore the subscription, visit the SubscribeURL included in this message."
 }
 
-func isConfirmation(typ string) bool {
+func IsConfirmation(typ string) bool {
 	return typ == TypeSubscriptionConfirmation || typ == TypeUnsubscribeConfirmation
 }
 
@@ -92,7 +92,7 @@ func isConfirmation(typ string) bool {
 // re-compacts and HTML-escapes what a Marshaler returns.
 func (e *Envelope) MarshalJSON() ([]byte, error) {
 	notification := e.Type == TypeNotification
-	confirmation := isConfirmation(e.Type)
+	confirmation := IsConfirmation(e.Type)
 	if !notification && !confirmation {
 		return nil, fmt.Errorf("push: unknown envelope Type %q", e.Type)
 	}

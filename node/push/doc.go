@@ -4,10 +4,8 @@
 //
 // It owns:
 //
-//   - the delivery envelope (Envelope) and its byte-for-byte AWS JSON
-//     layout: field names and order, pretty printing, no HTML escaping;
-//   - message signing as AWS does it: the canonical string to sign,
-//     SignatureVersion 1 (SHA1withRSA) and 2 (SHA256withRSA), the signing
+//   - message signing as AWS does it (over the canonical string of
+//     fsm/envelope, which owns the envelope document): SignatureVersion 1 (SHA1withRSA) and 2 (SHA256withRSA), the signing
 //     identity (an RSA key and a self-signed certificate the leader creates
 //     once and the cluster replicates as PEM text), and Verify for
 //     endpoints and tests;

@@ -1,6 +1,10 @@
 package push
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/wharfmq/wharf/fsm/envelope"
+)
 
 // HTTP header names and values SNS sends with every POST.
 const (
@@ -22,15 +26,15 @@ const (
 // examples carry it on Notification and UnsubscribeConfirmation only) and
 // when subscriptionArn is empty. x-amz-sns-rawdelivery: true marks a raw
 // Notification. contentType "" means DefaultContentType.
-func Headers(e *Envelope, subscriptionArn string, raw bool, contentType string) http.Header {
+func Headers(e *envelope.Envelope, subscriptionArn string, raw bool, contentType string) http.Header {
 	h := make(http.Header, 8)
 	h.Set(HeaderMessageType, e.Type)
 	h.Set(HeaderMessageID, e.MessageID)
 	h.Set(HeaderTopicArn, e.TopicArn)
-	if subscriptionArn != "" && e.Type != TypeSubscriptionConfirmation {
+	if subscriptionArn != "" && e.Type != envelope.TypeSubscriptionConfirmation {
 		h.Set(HeaderSubscriptionArn, subscriptionArn)
 	}
-	if raw && e.Type == TypeNotification {
+	if raw && e.Type == envelope.TypeNotification {
 		h.Set(HeaderRawDelivery, "true")
 	}
 	if contentType == "" {

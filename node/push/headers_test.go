@@ -3,6 +3,8 @@ package push
 import (
 	"net/http"
 	"testing"
+
+	"github.com/wharfmq/wharf/fsm/envelope"
 )
 
 func TestHeadersNotification(t *testing.T) {
@@ -39,7 +41,7 @@ func TestHeadersConfirmations(t *testing.T) {
 	})
 
 	u := confirmation()
-	u.Type = TypeUnsubscribeConfirmation
+	u.Type = envelope.TypeUnsubscribeConfirmation
 	checkHeaders(t, Headers(u, sub, false, ""), map[string]string{
 		"x-amz-sns-message-type":     "UnsubscribeConfirmation",
 		"x-amz-sns-message-id":       "165545c9-2a5c-472c-8df2-7ff2be2b3b1b",

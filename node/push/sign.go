@@ -11,7 +11,8 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"strings"
+
+	"github.com/wharfmq/wharf/fsm/envelope"
 )
 
 // Signature versions: "1" signs with SHA1withRSA (the AWS default), "2"
@@ -25,39 +26,9 @@ const (
 // match the envelope.
 var ErrInvalidSignature = errors.New("push: invalid SNS message signature")
 
-// StringToSign is the canonical text AWS signs: "name\nvalue\n" for each
-// field in byte order. Notifications sign Message, MessageId, Subject
-// (only when present), Timestamp, TopicArn and Type; the two confirmation
-// types sign Message, MessageId, SubscribeURL, Timestamp, Token, TopicArn
-// and Type. Any other Type gets the Notification form.
-func StringToSign(e *Envelope) string {
-	var b strings.Builder
-	pair := func(name, value string) {
-		b.WriteString(name)
-		b.WriteByte('\n')
-		b.WriteString(value)
-		b.WriteByte('\n')
-	}
-	pair("Message", e.Message)
-	pair("MessageId", e.MessageID)
-	if isConfirmation(e.Type) {
-		pair("SubscribeURL", e.SubscribeURL)
-		pair("Timestamp", e.Timestamp)
-		pair("Token", e.Token)
-	} else {
-		if e.Subject != "" {
-			pair("Subject", e.Subject)
-		}
-		pair("Timestamp", e.Timestamp)
-	}
-	pair("TopicArn", e.TopicArn)
-	pair("Type", e.Type)
-	return b.String()
-}
-
 // digest hashes the canonical string with the hash of version.
-func digest(e *Envelope, version string) (crypto.Hash, []byte, error) {
-	text := []byte(StringToSign(e))
+func digest(e *envelope.Envelope, version string) (crypto.Hash, []byte, error) {
+	text := []byte(envelope.StringToSign(e))
 	switch version {
 	case SignatureVersion1:
 		sum := sha1.Sum(text)
@@ -105,14 +76,14 @@ func NewSigner(keyPEM string) (*Signer, error) {
 }
 
 // Sign sets e.SignatureVersion and e.Signature (base64 PKCS#1 v1.5 over
-// StringToSign). version is "1" (SHA1withRSA) or "2" (SHA256withRSA); ""
+// envelope.StringToSign). version is "1" (SHA1withRSA) or "2" (SHA256withRSA); ""
 // means "1", the AWS default. Set every signed field first; SigningCertURL
 // is not signed and may be set at any time.
-func (s *Signer) Sign(e *Envelope, version string) error {
+func (s *Signer) Sign(e *envelope.Envelope, version string) error {
 	if version == "" {
 		version = SignatureVersion1
 	}
-	if e.Type != TypeNotification && !isConfirmation(e.Type) {
+	if e.Type != envelope.TypeNotification && !envelope.IsConfirmation(e.Type) {
 		return fmt.Errorf("push: cannot sign envelope Type %q", e.Type)
 	}
 	hash, sum, err := digest(e, version)
@@ -131,7 +102,7 @@ func (s *Signer) Sign(e *Envelope, version string) error {
 // Verify checks e's signature against the RSA public key of the PEM
 // certificate, the way an endpoint does after fetching SigningCertURL. It
 // checks the signature only, not the certificate's chain or dates.
-func Verify(e *Envelope, certPEM string) error {
+func Verify(e *envelope.Envelope, certPEM string) error {
 	block, _ := pem.Decode([]byte(certPEM))
 	if block == nil || block.Type != "CERTIFICATE" {
 		return errors.New("push: signing certificate is not a PEM CERTIFICATE")

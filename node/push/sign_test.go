@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wharfmq/wharf/fsm/envelope"
 )
 
 var (
@@ -43,68 +45,11 @@ func testSigner(t *testing.T) *Signer {
 	return s
 }
 
-// The example strings to sign of AWS's "Verifying the signatures of Amazon
-// SNS messages" page.
-func TestStringToSignNotification(t *testing.T) {
-	e := &Envelope{
-		Type:      TypeNotification,
-		MessageID: "4d4dc071-ddbf-465d-bba8-08f81c89da64",
-		TopicArn:  "arn:aws:sns:us-east-2:123456789012:s4-MySNSTopic-1G1WEFCOXTC0P",
-		Subject:   "My subject",
-		Message:   "My Test Message",
-		Timestamp: "2019-01-31T04:37:04.321Z",
-		// Not signed:
-		UnsubscribeURL:   "https://unsubscribe",
-		SignatureVersion: "1",
-		Token:            "not for notifications",
-	}
-	want := "Message\nMy Test Message\n" +
-		"MessageId\n4d4dc071-ddbf-465d-bba8-08f81c89da64\n" +
-		"Subject\nMy subject\n" +
-		"Timestamp\n2019-01-31T04:37:04.321Z\n" +
-		"TopicArn\narn:aws:sns:us-east-2:123456789012:s4-MySNSTopic-1G1WEFCOXTC0P\n" +
-		"Type\nNotification\n"
-	if got := StringToSign(e); got != want {
-		t.Fatalf("StringToSign:\n%q\nwant\n%q", got, want)
-	}
-
-	e.Subject = ""
-	want = strings.Replace(want, "Subject\nMy subject\n", "", 1)
-	if got := StringToSign(e); got != want {
-		t.Fatalf("StringToSign without Subject:\n%q\nwant\n%q", got, want)
-	}
-}
-
-func TestStringToSignConfirmation(t *testing.T) {
-	for _, typ := range []string{TypeSubscriptionConfirmation, TypeUnsubscribeConfirmation} {
-		e := &Envelope{
-			Type:         typ,
-			MessageID:    "3d891288-136d-417f-bc05-901c108273ee",
-			Token:        "233...",
-			TopicArn:     "arn:aws:sns:us-east-2:123456789012:s4-MySNSTopic-1G1WEFCOXTC0P",
-			Message:      "My Test Message",
-			SubscribeURL: "https://sns.us-east-2.amazonaws.com/?Action=ConfirmSubscription&TopicArn=arn:aws:sns:us-east-2:123456789012:s4-MySNSTopic-1G1WEFCOXTC0P&Token=233...",
-			Timestamp:    "2019-01-31T19:25:13.719Z",
-			Subject:      "confirmations never sign a Subject",
-		}
-		want := "Message\nMy Test Message\n" +
-			"MessageId\n3d891288-136d-417f-bc05-901c108273ee\n" +
-			"SubscribeURL\nhttps://sns.us-east-2.amazonaws.com/?Action=ConfirmSubscription&TopicArn=arn:aws:sns:us-east-2:123456789012:s4-MySNSTopic-1G1WEFCOXTC0P&Token=233...\n" +
-			"Timestamp\n2019-01-31T19:25:13.719Z\n" +
-			"Token\n233...\n" +
-			"TopicArn\narn:aws:sns:us-east-2:123456789012:s4-MySNSTopic-1G1WEFCOXTC0P\n" +
-			"Type\n" + typ + "\n"
-		if got := StringToSign(e); got != want {
-			t.Fatalf("%s StringToSign:\n%q\nwant\n%q", typ, got, want)
-		}
-	}
-}
-
 func TestSignVerifyRoundTrip(t *testing.T) {
 	s := testSigner(t)
 	_, cert := testIdentity(t)
 	for _, version := range []string{"1", "2", ""} {
-		for _, e := range []*Envelope{awsNotification(), confirmation()} {
+		for _, e := range []*envelope.Envelope{awsNotification(), confirmation()} {
 			e.Signature, e.SignatureVersion = "", ""
 			if err := s.Sign(e, version); err != nil {
 				t.Fatalf("Sign(%q): %v", version, err)
@@ -172,7 +117,7 @@ func TestVerifyRefuses(t *testing.T) {
 	if err := Verify(e, otherCert); !errors.Is(err, ErrInvalidSignature) {
 		t.Fatalf("another identity's certificate verified the signature: %v", err)
 	}
-	if err := s.Sign(&Envelope{Type: "Bogus"}, "1"); err == nil {
+	if err := s.Sign(&envelope.Envelope{Type: "Bogus"}, "1"); err == nil {
 		t.Fatal("signed an unknown Type")
 	}
 	if err := s.Sign(awsNotification(), "3"); err == nil {
@@ -181,7 +126,7 @@ func TestVerifyRefuses(t *testing.T) {
 }
 
 // TestVerifyLikeSDKValidators checks a signed body the way the AWS SDK
-// message validators do, independently of this package's Envelope: parse
+// message validators do, independently of this package's envelope.Envelope: parse
 // the POSTed JSON, rebuild the string to sign from the body's own fields
 // for its Type, hash with SHA1 or SHA256 by SignatureVersion, and check the
 // PKCS#1 v1.5 signature with the x509 certificate's public key.
@@ -196,7 +141,7 @@ func TestVerifyLikeSDKValidators(t *testing.T) {
 	pub := cert.PublicKey.(*rsa.PublicKey)
 
 	for _, version := range []string{"1", "2"} {
-		for _, e := range []*Envelope{awsNotification(), confirmation()} {
+		for _, e := range []*envelope.Envelope{awsNotification(), confirmation()} {
 			e.Message = "line one\nline \"two\" <&>"
 			if err := s.Sign(e, version); err != nil {
 				t.Fatal(err)
@@ -210,7 +155,7 @@ func TestVerifyLikeSDKValidators(t *testing.T) {
 				t.Fatal(err)
 			}
 			keys := []string{"Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"}
-			if msg["Type"] != TypeNotification {
+			if msg["Type"] != envelope.TypeNotification {
 				keys = []string{"Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"}
 			}
 			var text strings.Builder
@@ -295,13 +240,13 @@ func TestNewSignerPKCS1(t *testing.T) {
 	}
 }
 
-func confirmation() *Envelope {
-	return &Envelope{
-		Type:         TypeSubscriptionConfirmation,
+func confirmation() *envelope.Envelope {
+	return &envelope.Envelope{
+		Type:         envelope.TypeSubscriptionConfirmation,
 		MessageID:    "165545c9-2a5c-472c-8df2-7ff2be2b3b1b",
 		Token:        "2336412f37f",
 		TopicArn:     "arn:aws:sns:us-west-2:123456789012:MyTopic",
-		Message:      SubscriptionConfirmationMessage("arn:aws:sns:us-west-2:123456789012:MyTopic"),
+		Message:      envelope.SubscriptionConfirmationMessage("arn:aws:sns:us-west-2:123456789012:MyTopic"),
 		SubscribeURL: "https://sns.example/?Action=ConfirmSubscription&Token=2336412f37f",
 		Timestamp:    "2012-04-26T20:45:04.751Z",
 	}
