@@ -26,6 +26,10 @@ func check(sc SegmentConfig, res *SegmentResult, ops []*history.Op, recs []*Reco
 			res.Violations = append(res.Violations, f)
 		}
 	}
+	if sc.Publishers > 0 {
+		res.Fanout = checker.CheckFanout(ops)
+		res.Violations = append(res.Violations, res.Fanout.Findings...)
+	}
 	var windows []checker.FaultWindow
 	for _, r := range recs {
 		if r.Err != "" && r.Start == 0 {

@@ -41,6 +41,9 @@ func (r *Report) Totals() Totals {
 		if s.Queue != nil {
 			t.Acked += s.Queue.Acked
 		}
+		if s.Fanout != nil {
+			t.Acked += s.Fanout.Acked
+		}
 		for _, v := range s.Violations {
 			switch v.Class {
 			case checker.Lost:
@@ -96,6 +99,9 @@ func (r *Report) Markdown() string {
 		if q := s.Queue; q != nil {
 			fmt.Fprintf(&b, "- sends attempted %d, acked %d, distinct received %d, redeliveries %d (explained %d)\n",
 				q.Attempted, q.Acked, q.Received, q.Dups, q.Explained)
+		}
+		if f := s.Fanout; f != nil {
+			fmt.Fprintf(&b, "- SNS publishes attempted %d, acked %d, distinct delivered to the subscribed queue %d\n", f.Attempted, f.Acked, f.Received)
 		}
 		if s.Lin.Result != "" {
 			fmt.Fprintf(&b, "- linearizability: %s (%d ops, %d unknown)\n", s.Lin.Result, s.Lin.Ops, s.Lin.Unknown)

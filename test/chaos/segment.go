@@ -29,14 +29,17 @@ type SegmentConfig struct {
 	Seed    uint64
 
 	Producers, Consumers, LinClients int
-	Rate                             float64       // sends per second per producer
-	LinFor                           time.Duration // the lin clients run this long
-	Warmup                           time.Duration
-	DrainTimeout                     time.Duration
-	MaxUnavailable                   time.Duration
-	SnapshotThreshold, TrailingLogs  uint64
-	KeepData                         bool
-	Logf                             func(string, ...any)
+	// Publishers publish to an SNS topic with a raw-delivery queue
+	// subscribed, at Rate each; one consumer drains that queue.
+	Publishers                      int
+	Rate                            float64       // sends per second per producer
+	LinFor                          time.Duration // the lin clients run this long
+	Warmup                          time.Duration
+	DrainTimeout                    time.Duration
+	MaxUnavailable                  time.Duration
+	SnapshotThreshold, TrailingLogs uint64
+	KeepData                        bool
+	Logf                            func(string, ...any)
 }
 
 // SegmentResult is what a segment found.
@@ -45,6 +48,7 @@ type SegmentResult struct {
 	Backend        string                 `json:"backend"`
 	Faults         []*Record              `json:"faults"`
 	Queue          *checker.QueueResult   `json:"queue"`
+	Fanout         *checker.FanoutResult  `json:"fanout,omitempty"`
 	Lin            checker.LinResult      `json:"lin"`
 	Availability   []checker.Availability `json:"availability"`
 	MaxUnavailable time.Duration          `json:"max_unavailable_ns"`
@@ -129,7 +133,11 @@ func RunSegment(ctx context.Context, sc SegmentConfig) *SegmentResult {
 		var linURL string
 		linURL, err = workload.CreateQueue(ctx, clients, "chaos-lin", 30*time.Second)
 		if err == nil {
-			runWorkload(ctx, sc, res, cl, nem, clients, rec, mainURL, linURL, rng, logf)
+			var fan fanout
+			fan.topic, fan.queue, err = workload.CreateFanout(ctx, clients, "chaos-topic", "chaos-fanout", 30*time.Second)
+			if err == nil {
+				runWorkload(ctx, sc, res, cl, nem, clients, rec, mainURL, linURL, fan, rng, logf)
+			}
 		}
 	}
 	if err != nil {
@@ -145,11 +153,19 @@ func RunSegment(ctx context.Context, sc SegmentConfig) *SegmentResult {
 	return res
 }
 
-// runWorkload runs producers, consumers and lin clients through the
-// fault plan, heals, drains, and checks counters and state hashes.
+// fanout names the SNS sub-workload's topic and subscribed queue.
+type fanout struct{ topic, queue string }
+
+// publisherIDs start here, so publish bodies never look like sends.
+const publisherIDs = 100
+
+// runWorkload runs producers, consumers, publishers and lin clients
+// through the fault plan, heals, drains, and checks counters and state
+// hashes.
 func runWorkload(ctx context.Context, sc SegmentConfig, res *SegmentResult, cl cluster.Cluster, nem *Nemesis,
-	clients *workload.Clients, rec *history.Recorder, mainURL, linURL string, rng *rand.Rand, logf func(string, ...any)) {
+	clients *workload.Clients, rec *history.Recorder, mainURL, linURL string, fan fanout, rng *rand.Rand, logf func(string, ...any)) {
 	seen := workload.NewSeen()
+	fanSeen := workload.NewSeen()
 	var prodWG, consWG, linWG sync.WaitGroup
 	prodCtx, stopProd := context.WithCancel(ctx)
 	consCtx, stopCons := context.WithCancel(ctx)
@@ -165,8 +181,19 @@ func runWorkload(ctx context.Context, sc SegmentConfig, res *SegmentResult, cl c
 		prodWG.Add(1)
 		go func() { defer prodWG.Done(); p.Run(prodCtx) }()
 	}
+	for i := 0; i < sc.Publishers; i++ {
+		p := &workload.Producer{ID: publisherIDs + i, Clients: clients, Rec: rec, Topic: fan.topic, Rate: sc.Rate}
+		producers = append(producers, p)
+		prodWG.Add(1)
+		go func() { defer prodWG.Done(); p.Run(prodCtx) }()
+	}
 	for i := 0; i < sc.Consumers; i++ {
 		c := &workload.Consumer{ID: i, Clients: clients, Rec: rec, Queue: mainURL, Seen: seen}
+		consWG.Add(1)
+		go func() { defer consWG.Done(); c.Run(consCtx) }()
+	}
+	if sc.Publishers > 0 {
+		c := &workload.Consumer{ID: sc.Consumers, Clients: clients, Rec: rec, Queue: fan.queue, Seen: fanSeen, Fanout: true}
 		consWG.Add(1)
 		go func() { defer consWG.Done(); c.Run(consCtx) }()
 	}
@@ -222,11 +249,19 @@ func runWorkload(ctx context.Context, sc SegmentConfig, res *SegmentResult, cl c
 	for time.Since(drainStart) < sc.DrainTimeout && ctx.Err() == nil {
 		all := true
 		for _, p := range producers {
-			if m := p.MaxAcked(); m > 0 && !seen.Has(workload.Body(p.ID, m)) {
+			s := seen
+			if p.Topic != "" {
+				s = fanSeen
+			}
+			if m := p.MaxAcked(); m > 0 && !s.Has(workload.Body(p.ID, m)) {
 				all = false
 			}
 		}
 		quiet, empties := seen.Quiet(rec.Clock().Now())
+		if sc.Publishers > 0 {
+			fq, fe := fanSeen.Quiet(rec.Clock().Now())
+			quiet, empties = min(quiet, fq), min(empties, fe)
+		}
 		if all && quiet > quietNeed && empties >= 3 {
 			drained = true
 			break

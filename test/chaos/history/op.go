@@ -26,6 +26,11 @@ const (
 	LinSend    Kind = "lin-send"
 	LinReceive Kind = "lin-receive"
 	LinDelete  Kind = "lin-delete"
+	// The SNS fan-out sub-workload: publishes to a topic, and the
+	// receives and deletes on the queue subscribed to it.
+	Publish       Kind = "publish"
+	FanoutReceive Kind = "fanout-receive"
+	FanoutDelete  Kind = "fanout-delete"
 )
 
 // Op is one operation of the history.

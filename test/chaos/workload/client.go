@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/wharfmq/wharf/test/chaos/history"
@@ -23,10 +24,11 @@ type Endpoints struct {
 	URLs  map[string]string
 }
 
-// Clients holds one SQS client per node.
+// Clients holds one SQS and one SNS client per node.
 type Clients struct {
 	eps Endpoints
 	sqs map[string]*sqs.Client
+	sns map[string]*sns.Client
 }
 
 // NewClients builds a client per node: no SDK retries, a short dial
@@ -38,18 +40,29 @@ func NewClients(eps Endpoints) *Clients {
 		MaxIdleConnsPerHost: 64,
 		IdleConnTimeout:     30 * time.Second,
 	}
-	c := &Clients{eps: eps, sqs: map[string]*sqs.Client{}}
+	c := &Clients{eps: eps, sqs: map[string]*sqs.Client{}, sns: map[string]*sns.Client{}}
+	creds := credentials.NewStaticCredentialsProvider("chaos", "chaos", "")
 	for _, n := range eps.Nodes {
 		c.sqs[n] = sqs.New(sqs.Options{
 			Region:       "us-east-1",
 			BaseEndpoint: aws.String(eps.URLs[n]),
-			Credentials:  credentials.NewStaticCredentialsProvider("chaos", "chaos", ""),
+			Credentials:  creds,
+			HTTPClient:   &http.Client{Transport: tr},
+			Retryer:      aws.NopRetryer{},
+		})
+		c.sns[n] = sns.New(sns.Options{
+			Region:       "us-east-1",
+			BaseEndpoint: aws.String(eps.URLs[n]),
+			Credentials:  creds,
 			HTTPClient:   &http.Client{Transport: tr},
 			Retryer:      aws.NopRetryer{},
 		})
 	}
 	return c
 }
+
+// SNS returns the SNS client of node.
+func (c *Clients) SNS(node string) *sns.Client { return c.sns[node] }
 
 // On returns the client of node.
 func (c *Clients) On(node string) *sqs.Client { return c.sqs[node] }

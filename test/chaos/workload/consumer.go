@@ -62,22 +62,34 @@ func (s *Seen) note(op *history.Op) {
 }
 
 // Consumer receives up to 10 messages (long poll, visibility timeout) and
-// deletes them in one batch.
+// deletes them in one batch. Fanout marks the consumer of the queue
+// subscribed to the chaos topic: its operations are recorded as
+// FanoutReceive and FanoutDelete, apart from the main queue's.
 type Consumer struct {
 	ID      int
 	Clients *Clients
 	Rec     *history.Recorder
 	Queue   string
 	Seen    *Seen
+	Fanout  bool
+}
+
+// kinds are the operation kinds the consumer records.
+func (c *Consumer) kinds() (receive, del history.Kind) {
+	if c.Fanout {
+		return history.FanoutReceive, history.FanoutDelete
+	}
+	return history.Receive, history.Delete
 }
 
 // Run consumes until ctx is done.
 func (c *Consumer) Run(ctx context.Context) {
 	r := &rotor{nodes: c.Clients.Nodes(), i: c.ID + 1}
 	proc := fmt.Sprintf("c%d", c.ID)
+	receiveKind, _ := c.kinds()
 	for ctx.Err() == nil {
 		node := r.node()
-		op := c.Rec.Begin(proc, history.Receive, node)
+		op := c.Rec.Begin(proc, receiveKind, node)
 		op.Visibility = Visibility
 		cctx, cancel := context.WithTimeout(context.Background(), ReceiveWait+3*time.Second)
 		out, err := c.Clients.On(node).ReceiveMessage(cctx, &sqs.ReceiveMessageInput{
@@ -119,7 +131,8 @@ func toMsg(m types.Message) history.Msg {
 
 // delete deletes msgs in one batch; it reports whether the call succeeded.
 func (c *Consumer) delete(proc, node string, msgs []history.Msg) bool {
-	op := c.Rec.Begin(proc, history.Delete, node)
+	_, deleteKind := c.kinds()
+	op := c.Rec.Begin(proc, deleteKind, node)
 	in := &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(c.Queue)}
 	for i, m := range msgs {
 		in.Entries = append(in.Entries, types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(m.Handle)})

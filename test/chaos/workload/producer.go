@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
@@ -19,12 +21,14 @@ import (
 const SendTimeout = 2 * time.Second
 
 // Producer sends "p<ID>-<counter>" bodies, one at a time, at most Rate a
-// second, each body once (never resent).
+// second, each body once (never resent). With Topic set it publishes them
+// to that SNS topic instead of sending them to Queue.
 type Producer struct {
 	ID      int
 	Clients *Clients
 	Rec     *history.Recorder
 	Queue   string
+	Topic   string
 	Rate    float64
 
 	mu        sync.Mutex
@@ -61,20 +65,18 @@ func (p *Producer) Run(ctx context.Context) {
 		}
 		body := Body(p.ID, n)
 		node := r.node()
-		op := p.Rec.Begin(fmt.Sprintf("p%d", p.ID), history.Send, node)
+		kind := history.Send
+		if p.Topic != "" {
+			kind = history.Publish
+		}
+		op := p.Rec.Begin(fmt.Sprintf("p%d", p.ID), kind, node)
 		op.Body = body
 		cctx, cancel := context.WithTimeout(context.Background(), SendTimeout)
-		out, err := p.Clients.On(node).SendMessage(cctx, &sqs.SendMessageInput{
-			QueueUrl:    aws.String(p.Queue),
-			MessageBody: aws.String(body),
-			MessageAttributes: map[string]types.MessageAttributeValue{
-				"id": {DataType: aws.String("String"), StringValue: aws.String(body)},
-			},
-		})
+		id, err := p.send(cctx, node, body)
 		cancel()
 		Outcome(op, err)
 		if err == nil {
-			op.MessageID = aws.ToString(out.MessageId)
+			op.MessageID = id
 		}
 		p.Rec.End(op)
 		if op.Outcome == history.OK {
@@ -86,4 +88,32 @@ func (p *Producer) Run(ctx context.Context) {
 			r.next()
 		}
 	}
+}
+
+// send sends (or publishes) one body through node and returns its message ID.
+func (p *Producer) send(ctx context.Context, node, body string) (string, error) {
+	if p.Topic != "" {
+		out, err := p.Clients.SNS(node).Publish(ctx, &sns.PublishInput{
+			TopicArn: aws.String(p.Topic),
+			Message:  aws.String(body),
+			MessageAttributes: map[string]snstypes.MessageAttributeValue{
+				"id": {DataType: aws.String("String"), StringValue: aws.String(body)},
+			},
+		})
+		if err != nil {
+			return "", err
+		}
+		return aws.ToString(out.MessageId), nil
+	}
+	out, err := p.Clients.On(node).SendMessage(ctx, &sqs.SendMessageInput{
+		QueueUrl:    aws.String(p.Queue),
+		MessageBody: aws.String(body),
+		MessageAttributes: map[string]types.MessageAttributeValue{
+			"id": {DataType: aws.String("String"), StringValue: aws.String(body)},
+		},
+	})
+	if err != nil {
+		return "", err
+	}
+	return aws.ToString(out.MessageId), nil
 }
