@@ -2,6 +2,7 @@ package fsm
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -129,6 +130,9 @@ func normalizeAttributes(self QueueKey, attrs map[string]string, creating bool, 
 			if dlq == nil || dlq.Key == self {
 				return nil, Errorf(CodeInvalidParameterValue, "Value %s for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist.", value)
 			}
+			if isFifoName(dlq.Key.Name) != isFifoName(self.Name) {
+				return nil, Errorf(CodeInvalidParameterValue, "Value %s for parameter RedrivePolicy is invalid. Reason: Dead-letter queue must be same type of queue as the source.", value)
+			}
 			if !dlq.allowsRedriveFrom(self.ARN()) {
 				return nil, Errorf(CodeInvalidParameterValue, "Value %s for parameter RedrivePolicy is invalid. Reason: Queue %s does not allow this queue to redrive messages to it.", value, rp.DeadLetterTargetArn)
 			}
@@ -151,14 +155,58 @@ func normalizeAttributes(self QueueKey, attrs map[string]string, creating bool, 
 			if !creating {
 				return nil, Errorf(CodeInvalidAttributeName, "Unknown Attribute %s.", name)
 			}
-			if b, err := strconv.ParseBool(value); err != nil || b {
-				return nil, Errorf(CodeUnsupportedOperation, "FIFO queues are not supported yet.")
+			b, err := strconv.ParseBool(value)
+			if err != nil || b != isFifoName(self.Name) {
+				if b || err != nil {
+					return nil, Errorf(CodeInvalidParameterValue, "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.")
+				}
+				return nil, Errorf(CodeInvalidParameterValue, "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length")
 			}
+			out[name] = strconv.FormatBool(b)
+		case AttrContentBasedDeduplication, AttrDeduplicationScope, AttrFifoThroughputLimit:
+			if !isFifoName(self.Name) {
+				return nil, Errorf(CodeInvalidAttributeName, "Unknown Attribute %s.", name)
+			}
+			valid := map[string][]string{
+				AttrDeduplicationScope:  {"messageGroup", "queue"},
+				AttrFifoThroughputLimit: {"perQueue", "perMessageGroupId"},
+			}[name]
+			if name == AttrContentBasedDeduplication {
+				b, err := strconv.ParseBool(value)
+				if err != nil {
+					return nil, Errorf(CodeInvalidAttributeValue, "Invalid value for the parameter %s.", name)
+				}
+				value = strconv.FormatBool(b)
+			} else if !slices.Contains(valid, value) {
+				return nil, Errorf(CodeInvalidAttributeValue, "Invalid value for the parameter %s.", name)
+			}
+			out[name] = value
 		default:
 			return nil, Errorf(CodeInvalidAttributeName, "Unknown Attribute %s.", name)
 		}
 	}
 	return out, nil
+}
+
+// isFifoName reports whether a queue name is a FIFO queue's.
+func isFifoName(name string) bool { return strings.HasSuffix(name, ".fifo") }
+
+// fifoDefaults are the attributes a new FIFO queue starts with besides
+// defaultAttributes.
+var fifoDefaults = map[string]string{
+	AttrFifoQueue:                 "true",
+	AttrContentBasedDeduplication: "false",
+	AttrDeduplicationScope:        "queue",
+	AttrFifoThroughputLimit:       "perQueue",
+}
+
+// checkFifoAttributes checks the constraint between a FIFO queue's
+// attributes once merged.
+func checkFifoAttributes(attrs map[string]string) *Error {
+	if attrs[AttrFifoThroughputLimit] == "perMessageGroupId" && attrs[AttrDeduplicationScope] != "messageGroup" {
+		return Errorf(CodeInvalidAttributeValue, "Invalid value for the parameter FifoThroughputLimit. Reason: perMessageGroupId is allowed only when DeduplicationScope is messageGroup.")
+	}
+	return nil
 }
 
 // parseRedrivePolicy parses and checks a RedrivePolicy value. AWS accepts

@@ -11,6 +11,8 @@ const dedupWindow = 5 * 60 * 1000
 type dedupEntry struct {
 	Key       string
 	MessageID string
+	// Seq is the message's sequence (a FIFO queue's SequenceNumber).
+	Seq       uint64 `codec:",omitempty"`
 	ExpiresAt int64
 }
 

@@ -121,7 +121,7 @@ func (f *FSM) apply(id uint64, now int64, cmd any, wake *[]QueueKey) any {
 	case ReceiveMessages:
 		return f.receiveMessages(now, c, wake)
 	case DeleteMessages:
-		return f.deleteMessages(now, c)
+		return f.deleteMessages(now, c, wake)
 	case ChangeVisibility:
 		return f.changeVisibility(now, c, wake)
 	case Sweep:
@@ -177,6 +177,10 @@ func (f *FSM) createQueue(id uint64, now int64, c CreateQueue) *Error {
 	if err != nil {
 		return err
 	}
+	fifo := isFifoName(c.Queue.Name)
+	if fifo && attrs[AttrFifoQueue] != "true" {
+		return Errorf(CodeInvalidParameterValue, "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length")
+	}
 	if q, ok := f.queues[c.Queue]; ok {
 		for name, v := range attrs {
 			have, ok := q.Attributes[name]
@@ -196,12 +200,22 @@ func (f *FSM) createQueue(id uint64, now int64, c CreateQueue) *Error {
 	for k, v := range defaultAttributes {
 		merged[k] = v
 	}
+	if fifo {
+		for k, v := range fifoDefaults {
+			merged[k] = v
+		}
+	}
 	for k, v := range attrs {
 		if v == "" {
 			delete(merged, k)
 			continue
 		}
 		merged[k] = v
+	}
+	if fifo {
+		if err := checkFifoAttributes(merged); err != nil {
+			return err
+		}
 	}
 	tags := make(map[string]string, len(c.Tags))
 	for k, v := range c.Tags {
@@ -243,6 +257,11 @@ func (f *FSM) setQueueAttributes(now int64, c SetQueueAttributes) *Error {
 			continue
 		}
 		merged[k] = v
+	}
+	if q.fifo() {
+		if err := checkFifoAttributes(merged); err != nil {
+			return err
+		}
 	}
 	q.Attributes = merged
 	q.ModifiedAt = now
@@ -307,9 +326,31 @@ func (f *FSM) sendMessages(now int64, c SendMessages, wake *[]QueueKey) any {
 	visibleNow := false
 	for i, e := range c.Entries {
 		results[i].ID = e.ID
+		if err := q.checkSendEntry(e); err != nil {
+			results[i].Err = err
+			continue
+		}
 		if e.IdempotencyKey != "" {
 			if seen, ok := q.dedup.lookup(e.IdempotencyKey, now); ok {
 				results[i].MessageID = seen.MessageID
+				if q.fifo() {
+					results[i].SequenceNumber = sequenceNumber(seen.Seq)
+				}
+				continue
+			}
+		}
+		fifoKey := ""
+		if q.fifo() {
+			dedupID, err := q.fifoDedupID(e)
+			if err != nil {
+				results[i].Err = err
+				continue
+			}
+			e.DeduplicationID = dedupID
+			fifoKey = q.fifoDedupKey(e.MessageGroupID, dedupID)
+			if seen, ok := q.dedup.lookup(fifoKey, now); ok {
+				results[i].MessageID = seen.MessageID
+				results[i].SequenceNumber = sequenceNumber(seen.Seq)
 				continue
 			}
 		}
@@ -332,7 +373,11 @@ func (f *FSM) sendMessages(now int64, c SendMessages, wake *[]QueueKey) any {
 		q.NextSeq++
 		q.insert(m, now)
 		if e.IdempotencyKey != "" {
-			q.dedup.remember(&dedupEntry{Key: e.IdempotencyKey, MessageID: m.ID, ExpiresAt: now + dedupWindow})
+			q.dedup.remember(&dedupEntry{Key: e.IdempotencyKey, MessageID: m.ID, Seq: m.Seq, ExpiresAt: now + dedupWindow})
+		}
+		if fifoKey != "" {
+			q.dedup.remember(&dedupEntry{Key: fifoKey, MessageID: m.ID, Seq: m.Seq, ExpiresAt: now + dedupWindow})
+			results[i].SequenceNumber = sequenceNumber(m.Seq)
 		}
 		results[i].MessageID = m.ID
 		if delay == 0 {
@@ -351,7 +396,16 @@ func (f *FSM) receiveMessages(now int64, c ReceiveMessages, wake *[]QueueKey) an
 		return queueNotFound()
 	}
 	q.advance(now)
-	if q.waitingInFlight >= maxInFlight {
+	if c.AttemptID != "" && q.fifo() {
+		if res, ok := q.replayAttempt(c.AttemptID, now); ok {
+			return res
+		}
+	}
+	limit := maxInFlight
+	if q.fifo() {
+		limit = maxFifoInFlight
+	}
+	if q.waitingInFlight >= limit {
 		return Errorf(CodeOverLimit, "Too many messages in flight: the queue has %d in-flight messages.", q.waitingInFlight)
 	}
 	vt := c.VisibilityTimeout
@@ -364,8 +418,9 @@ func (f *FSM) receiveMessages(now int64, c ReceiveMessages, wake *[]QueueKey) an
 	}
 	out := make([]ReceivedMessage, 0, c.Max)
 	var taken []*message
+	next := q.nextReady(c.Max)
 	for len(taken) < c.Max {
-		m, ok := q.ready.DeleteMin()
+		m, ok := next()
 		if !ok {
 			break
 		}
@@ -400,11 +455,17 @@ func (f *FSM) receiveMessages(now int64, c ReceiveMessages, wake *[]QueueKey) an
 			DeduplicationID:       u.DeduplicationID,
 			DeadLetterSourceArn:   u.DeadLetterSourceArn,
 		})
+		if q.fifo() {
+			out[len(out)-1].SequenceNumber = sequenceNumber(u.Seq)
+		}
 	}
 	for _, u := range taken {
 		q.all.ReplaceOrInsert(u)
 		q.expiry.ReplaceOrInsert(u)
 		q.index(u, now)
+	}
+	if c.AttemptID != "" && q.fifo() {
+		q.attempts[c.AttemptID] = &receiveAttempt{ID: c.AttemptID, ExpiresAt: now + attemptWindow, Result: out}
 	}
 	return out
 }
@@ -467,9 +528,14 @@ func (f *FSM) forEachHandle(now int64, key QueueKey, entries []HandleEntry, do f
 	return results
 }
 
-func (f *FSM) deleteMessages(now int64, c DeleteMessages) any {
+func (f *FSM) deleteMessages(now int64, c DeleteMessages, wake *[]QueueKey) any {
 	return f.forEachHandle(now, c.Queue, c.Entries, func(q *queue, _ HandleEntry, m *message) *Error {
 		if m != nil {
+			// Deleting an in-flight message of a FIFO queue may unlock
+			// its group: wake the long polls.
+			if q.fifo() && m.inFlightAt(now) {
+				*wake = append(*wake, q.Key)
+			}
 			q.remove(m)
 		}
 		return nil
@@ -594,7 +660,11 @@ func (f *FSM) ReceiveReady(key QueueKey, now int64) (ready bool, wakeAt int64, e
 	if !ok {
 		return false, 0, queueNotFound()
 	}
-	if q.ready.Len() > 0 {
+	if q.fifo() {
+		if len(q.pickFifo(1)) > 0 {
+			return true, 0, nil
+		}
+	} else if q.ready.Len() > 0 {
 		return true, 0, nil
 	}
 	if m, ok := q.waiting.Min(); ok {

@@ -88,9 +88,14 @@ type queue struct {
 	// waitingInFlight counts messages in waiting that were received at
 	// least once (the rest of waiting is delayed).
 	waitingInFlight int
-	dedup           dedupTable
-	redrive         *redrivePolicy
-	allow           *redriveAllowPolicy
+	// groupInFlight counts, per message group, the messages of waitingInFlight:
+	// a FIFO queue's group is locked while it has one.
+	groupInFlight map[string]int
+	// attempts are a FIFO queue's remembered ReceiveRequestAttemptIds.
+	attempts map[string]*receiveAttempt
+	dedup    dedupTable
+	redrive  *redrivePolicy
+	allow    *redriveAllowPolicy
 }
 
 func newQueue(meta queueMeta) *queue {
@@ -101,6 +106,9 @@ func newQueue(meta queueMeta) *queue {
 		waiting:   btree.NewG(btreeDegree, byVisibleAt),
 		expiry:    btree.NewG(btreeDegree, byExpiresAt),
 		dedup:     newDedupTable(),
+
+		groupInFlight: make(map[string]int),
+		attempts:      make(map[string]*receiveAttempt),
 	}
 	q.parsePolicies()
 	return q
@@ -160,9 +168,26 @@ func (q *queue) index(m *message, now int64) {
 	}
 	q.waiting.ReplaceOrInsert(m)
 	if m.ReceiveCount > 0 {
-		q.waitingInFlight++
+		q.inFlightChanged(m, 1)
 	}
 }
+
+// inFlightChanged counts m into (delta 1) or out of (-1) the in-flight
+// messages.
+func (q *queue) inFlightChanged(m *message, delta int) {
+	q.waitingInFlight += delta
+	if m.MessageGroupID == "" {
+		return
+	}
+	if n := q.groupInFlight[m.MessageGroupID] + delta; n > 0 {
+		q.groupInFlight[m.MessageGroupID] = n
+	} else {
+		delete(q.groupInFlight, m.MessageGroupID)
+	}
+}
+
+// fifo reports whether this is a FIFO queue.
+func (q *queue) fifo() bool { return isFifoName(q.Key.Name) }
 
 // unindex removes m from ready or waiting.
 func (q *queue) unindex(m *message) {
@@ -170,7 +195,7 @@ func (q *queue) unindex(m *message) {
 		return
 	}
 	if _, ok := q.waiting.Delete(m); ok && m.ReceiveCount > 0 {
-		q.waitingInFlight--
+		q.inFlightChanged(m, -1)
 	}
 }
 
@@ -198,6 +223,11 @@ func (q *queue) replace(old, updated *message, now int64) {
 // ready.
 func (q *queue) advance(now int64) bool {
 	q.dedup.expire(now)
+	for id, a := range q.attempts {
+		if a.ExpiresAt <= now {
+			delete(q.attempts, id)
+		}
+	}
 	for {
 		m, ok := q.expiry.Min()
 		if !ok || m.ExpiresAt > now {
@@ -213,7 +243,7 @@ func (q *queue) advance(now int64) bool {
 		}
 		q.waiting.DeleteMin()
 		if m.ReceiveCount > 0 {
-			q.waitingInFlight--
+			q.inFlightChanged(m, -1)
 		}
 		q.ready.ReplaceOrInsert(m)
 		promoted = true
@@ -249,4 +279,6 @@ func (q *queue) purge() {
 	q.waiting.Clear(false)
 	q.expiry.Clear(false)
 	q.waitingInFlight = 0
+	clear(q.groupInFlight)
+	clear(q.attempts)
 }

@@ -37,6 +37,8 @@ type queueRecord struct {
 	Messages int
 	// Dedup lists the remembered idempotency keys, by key.
 	Dedup []*dedupEntry
+	// Attempts lists a FIFO queue's remembered receive attempts, by ID.
+	Attempts []*receiveAttempt `codec:",omitempty"`
 }
 
 // snsRecord follows the queues in a snapshot: topics sorted by key,
@@ -62,9 +64,10 @@ type Snapshot struct {
 }
 
 type snapshotQueue struct {
-	meta  queueMeta
-	msgs  *btree.BTreeG[*message]
-	dedup *btree.BTreeG[*dedupEntry]
+	meta     queueMeta
+	msgs     *btree.BTreeG[*message]
+	dedup    *btree.BTreeG[*dedupEntry]
+	attempts []*receiveAttempt
 }
 
 // Snapshot captures the current state.
@@ -77,7 +80,7 @@ func (f *FSM) Snapshot() *Snapshot {
 	}
 	sort.Slice(s.header.Deleted, func(i, j int) bool { return lessKey(s.header.Deleted[i].Queue, s.header.Deleted[j].Queue) })
 	for _, q := range f.queues {
-		s.queues = append(s.queues, snapshotQueue{meta: q.queueMeta, msgs: q.all.Clone(), dedup: q.dedup.byKey.Clone()})
+		s.queues = append(s.queues, snapshotQueue{meta: q.queueMeta, msgs: q.all.Clone(), dedup: q.dedup.byKey.Clone(), attempts: q.sortedAttempts()})
 	}
 	sort.Slice(s.queues, func(i, j int) bool { return lessKey(s.queues[i].meta.Key, s.queues[j].meta.Key) })
 	for _, k := range f.sortedTopicKeys() {
@@ -103,7 +106,7 @@ func (s *Snapshot) Persist(w io.Writer) error {
 		return err
 	}
 	for _, q := range s.queues {
-		rec := queueRecord{Meta: q.meta, Messages: q.msgs.Len()}
+		rec := queueRecord{Meta: q.meta, Messages: q.msgs.Len(), Attempts: q.attempts}
 		q.dedup.Ascend(func(e *dedupEntry) bool {
 			rec.Dedup = append(rec.Dedup, e)
 			return true
@@ -152,6 +155,9 @@ func (f *FSM) Restore(r io.Reader) error {
 		q := newQueue(rec.Meta)
 		for _, e := range rec.Dedup {
 			q.dedup.remember(e)
+		}
+		for _, a := range rec.Attempts {
+			q.attempts[a.ID] = a
 		}
 		for j := 0; j < rec.Messages; j++ {
 			m := new(message)

@@ -105,6 +105,10 @@ type ReceiveMessages struct {
 	// Nonce is stamped by the leader; it makes receipt handles unguessable
 	// and distinct across receives.
 	Nonce uint64
+	// AttemptID is a FIFO queue's ReceiveRequestAttemptId: a retry with
+	// the same ID within 5 minutes returns the same messages and receipt
+	// handles, as long as none of them was deleted or changed.
+	AttemptID string `codec:",omitempty"`
 }
 
 // ReceivedMessage is one message handed out by a receive.

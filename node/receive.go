@@ -25,6 +25,9 @@ func (n *Node) receive(ctx context.Context, req fsm.ReceiveMessages, wait time.D
 	}
 	deadline := time.Now().Add(wait)
 	lost := n.lostLeadership()
+	// A FIFO receive retried with its attempt ID is answered at once (the
+	// FSM replays the first answer), so propose it without waiting.
+	replay := req.AttemptID != ""
 	for {
 		if !n.isLeaderReady() {
 			// Nothing this poll applied returned a message: the caller
@@ -36,6 +39,9 @@ func (n *Node) receive(ctx context.Context, req fsm.ReceiveMessages, wait time.D
 		ready, wakeAt, err := n.fsm.ReceiveReady(req.Queue, now.UnixMilli())
 		if err != nil {
 			return nil, err
+		}
+		if replay {
+			ready, replay = true, false
 		}
 		if !ready && !now.Before(deadline) {
 			// Confirm the emptiness is current before answering it.

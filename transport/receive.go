@@ -40,8 +40,11 @@ func (s *Server) receiveMessage(ctx context.Context, c *call, in *receiveMessage
 	if err != nil {
 		return nil, err
 	}
+	if err := validFifoID("ReceiveRequestAttemptId", in.ReceiveRequestAttemptId); err != nil {
+		return nil, err
+	}
 	msgs, err := s.cfg.Backend.ReceiveMessages(ctx,
-		fsm.ReceiveMessages{Queue: key, Max: maxN, VisibilityTimeout: vis},
+		fsm.ReceiveMessages{Queue: key, Max: maxN, VisibilityTimeout: vis, AttemptID: in.ReceiveRequestAttemptId},
 		time.Duration(wait)*time.Second)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,150 @@
+package fsm
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+)
+
+// FIFO queues: per-group order, group locks, deduplication and receive
+// attempt replay. The queue's sequence numbers double as the SQS
+// SequenceNumber, so they are strictly increasing per queue.
+
+// maxFifoInFlight is the in-flight limit of a FIFO queue.
+const maxFifoInFlight = 20_000
+
+// attemptWindow is how long a ReceiveRequestAttemptId is remembered.
+const attemptWindow = 5 * 60 * 1000
+
+// maxFifoScan bounds how many visible messages one FIFO receive looks at
+// to find unlocked groups.
+const maxFifoScan = 10_000
+
+// receiveAttempt remembers what a receive with a ReceiveRequestAttemptId
+// returned, so a retry of it returns the same messages and handles.
+type receiveAttempt struct {
+	ID        string
+	ExpiresAt int64
+	Result    []ReceivedMessage
+}
+
+// sequenceNumber renders a message's sequence as SQS's SequenceNumber.
+func sequenceNumber(seq uint64) string { return fmt.Sprintf("%020d", seq) }
+
+// fifoDedupKey is the deduplication key of a FIFO send, in the queue's
+// dedup table beside idempotency keys (the prefix keeps them apart).
+func (q *queue) fifoDedupKey(group, dedupID string) string {
+	if q.Attributes[AttrDeduplicationScope] == "messageGroup" {
+		return "\x00fifo\x00" + group + "\x00" + dedupID
+	}
+	return "\x00fifo\x00\x00" + dedupID
+}
+
+// fifoDedupID is a FIFO send's deduplication ID: the one given, else the
+// SHA-256 of the body when the queue has content-based deduplication.
+func (q *queue) fifoDedupID(e SendEntry) (string, *Error) {
+	if e.DeduplicationID != "" {
+		return e.DeduplicationID, nil
+	}
+	if q.Attributes[AttrContentBasedDeduplication] == "true" {
+		sum := sha256.Sum256([]byte(e.Body))
+		return hex.EncodeToString(sum[:]), nil
+	}
+	return "", Errorf(CodeInvalidParameterValue, "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
+}
+
+// checkSendEntry applies the queue type's rules to one send entry.
+func (q *queue) checkSendEntry(e SendEntry) *Error {
+	if !q.fifo() {
+		if e.DeduplicationID != "" {
+			return Errorf(CodeInvalidParameterValue, "Value %s for parameter MessageDeduplicationId is invalid. Reason: The request includes a parameter that is not valid for this queue type.", e.DeduplicationID)
+		}
+		return nil
+	}
+	if e.MessageGroupID == "" {
+		return Errorf(CodeMissingParameter, "The request must contain the parameter MessageGroupId.")
+	}
+	if e.DelaySeconds >= 0 {
+		return Errorf(CodeInvalidParameterValue, "Value %d for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.", e.DelaySeconds)
+	}
+	return nil
+}
+
+// pickFifo chooses up to max visible messages of a FIFO queue: the groups
+// not locked by an in-flight message, oldest first, as many messages of
+// one group as possible before the next group, each group's messages in
+// order.
+func (q *queue) pickFifo(max int) []*message {
+	var order []string
+	byGroup := map[string][]*message{}
+	scanned := 0
+	q.ready.Ascend(func(m *message) bool {
+		scanned++
+		g := m.MessageGroupID
+		if q.groupInFlight[g] == 0 {
+			if _, seen := byGroup[g]; !seen {
+				order = append(order, g)
+			}
+			byGroup[g] = append(byGroup[g], m)
+		}
+		return scanned < maxFifoScan
+	})
+	var out []*message
+	for _, g := range order {
+		for _, m := range byGroup[g] {
+			if len(out) == max {
+				return out
+			}
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// replayAttempt returns what an earlier receive with the same attempt ID
+// returned, if every message it handed out is still in flight under that
+// receive (none was deleted or had its visibility changed).
+func (q *queue) replayAttempt(id string, now int64) ([]ReceivedMessage, bool) {
+	a, ok := q.attempts[id]
+	if !ok || a.ExpiresAt <= now {
+		return nil, false
+	}
+	for _, r := range a.Result {
+		rc, _ := decodeReceipt(r.ReceiptHandle)
+		m, ok := q.all.Get(&message{Seq: rc.Seq})
+		if !ok || uint32(m.ReceiveCount) != rc.ReceiveCount || m.ReceiptNonce != rc.Nonce || !m.inFlightAt(now) {
+			return nil, false
+		}
+	}
+	return a.Result, true
+}
+
+// sortedAttempts lists a queue's attempts by ID, for snapshots.
+func (q *queue) sortedAttempts() []*receiveAttempt {
+	out := make([]*receiveAttempt, 0, len(q.attempts))
+	for _, a := range q.attempts {
+		out = append(out, a)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// nextReady returns an iterator over the messages a receive of up to max
+// takes, removing each from ready as it goes: visible messages in order
+// for a standard queue, pickFifo's choice for a FIFO queue.
+func (q *queue) nextReady(max int) func() (*message, bool) {
+	if !q.fifo() {
+		return q.ready.DeleteMin
+	}
+	picked := q.pickFifo(max)
+	return func() (*message, bool) {
+		if len(picked) == 0 {
+			return nil, false
+		}
+		m := picked[0]
+		picked = picked[1:]
+		q.ready.Delete(m)
+		return m, true
+	}
+}

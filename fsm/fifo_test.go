@@ -1,0 +1,168 @@
+package fsm
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+)
+
+var fifoQueue = QueueKey{Region: "us-east-1", Account: "000000000000", Name: "f.fifo"}
+
+func (h *harness) sendFifo(q QueueKey, group, dedup, body string) SendResult {
+	h.t.Helper()
+	res := h.ok(SendMessages{Queue: q, Entries: []SendEntry{{MessageID: fmt.Sprintf("m%d", h.index), Body: body,
+		DelaySeconds: -1, MessageGroupID: group, DeduplicationID: dedup}}}).([]SendResult)
+	return res[0]
+}
+
+func bodies(ms []ReceivedMessage) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.Body)
+	}
+	return out
+}
+
+func TestFifoCreateRules(t *testing.T) {
+	h := newHarness(t)
+	h.code(CreateQueue{Queue: fifoQueue}, CodeInvalidParameterValue)
+	h.code(CreateQueue{Queue: testQueue, Attributes: map[string]string{AttrFifoQueue: "true"}}, CodeInvalidParameterValue)
+	h.code(CreateQueue{Queue: testQueue, Attributes: map[string]string{AttrContentBasedDeduplication: "true"}}, CodeInvalidAttributeName)
+	h.code(CreateQueue{Queue: fifoQueue, Attributes: map[string]string{AttrFifoQueue: "true", AttrFifoThroughputLimit: "perMessageGroupId"}}, CodeInvalidAttributeValue)
+	h.ok(CreateQueue{Queue: fifoQueue, Attributes: map[string]string{AttrFifoQueue: "true"}})
+	if h.attr(fifoQueue, AttrDeduplicationScope) != "queue" || h.attr(fifoQueue, AttrContentBasedDeduplication) != "false" {
+		t.Fatal("FIFO defaults missing")
+	}
+	h.code(SetQueueAttributes{Queue: fifoQueue, Attributes: map[string]string{AttrFifoQueue: "true"}}, CodeInvalidAttributeName)
+	h.ok(SetQueueAttributes{Queue: fifoQueue, Attributes: map[string]string{AttrDeduplicationScope: "messageGroup", AttrFifoThroughputLimit: "perMessageGroupId"}})
+	// A FIFO queue's dead-letter queue must be FIFO.
+	h.ok(CreateQueue{Queue: testQueue})
+	h.code(SetQueueAttributes{Queue: fifoQueue, Attributes: map[string]string{AttrRedrivePolicy: `{"deadLetterTargetArn":"` + testQueue.ARN() + `","maxReceiveCount":1}`}}, CodeInvalidParameterValue)
+}
+
+func TestFifoSendRulesAndDeduplication(t *testing.T) {
+	h := newHarness(t)
+	h.ok(CreateQueue{Queue: fifoQueue, Attributes: map[string]string{AttrFifoQueue: "true"}})
+	res := h.ok(SendMessages{Queue: fifoQueue, Entries: []SendEntry{
+		{ID: "nogroup", MessageID: "a", Body: "x", DelaySeconds: -1, DeduplicationID: "d"},
+		{ID: "delay", MessageID: "b", Body: "x", DelaySeconds: 5, MessageGroupID: "g", DeduplicationID: "d"},
+		{ID: "nodedup", MessageID: "c", Body: "x", DelaySeconds: -1, MessageGroupID: "g"},
+	}}).([]SendResult)
+	if res[0].Err == nil || res[0].Err.Code != CodeMissingParameter || res[1].Err == nil || res[2].Err == nil {
+		t.Fatalf("FIFO send rules: %+v", res)
+	}
+	first := h.sendFifo(fifoQueue, "g", "d1", "one")
+	dup := h.sendFifo(fifoQueue, "other", "d1", "again")
+	if first.SequenceNumber == "" || dup.MessageID != first.MessageID || dup.SequenceNumber != first.SequenceNumber {
+		t.Fatalf("duplicate answered %+v, first %+v", dup, first)
+	}
+	second := h.sendFifo(fifoQueue, "g", "d2", "two")
+	if second.SequenceNumber <= first.SequenceNumber {
+		t.Fatalf("sequence numbers not increasing: %s then %s", first.SequenceNumber, second.SequenceNumber)
+	}
+	// Remembered after the message is deleted.
+	got := h.receive(fifoQueue, 10, 30)
+	h.ok(DeleteMessages{Queue: fifoQueue, Entries: []HandleEntry{{ID: "1", ReceiptHandle: got[0].ReceiptHandle}}})
+	if again := h.sendFifo(fifoQueue, "g", "d1", "one"); again.MessageID != first.MessageID {
+		t.Fatal("deduplication forgot a deleted message")
+	}
+	h.now += dedupWindow + 1
+	if later := h.sendFifo(fifoQueue, "g", "d1", "one"); later.MessageID == first.MessageID {
+		t.Fatal("deduplication outlived its 5-minute window")
+	}
+
+	// Content-based deduplication, scoped by group.
+	h.ok(SetQueueAttributes{Queue: fifoQueue, Attributes: map[string]string{AttrContentBasedDeduplication: "true", AttrDeduplicationScope: "messageGroup"}})
+	a := h.sendFifo(fifoQueue, "g1", "", "same body")
+	b := h.sendFifo(fifoQueue, "g1", "", "same body")
+	c := h.sendFifo(fifoQueue, "g2", "", "same body")
+	if a.MessageID != b.MessageID || c.MessageID == a.MessageID {
+		t.Fatalf("content dedup by group: %s %s %s", a.MessageID, b.MessageID, c.MessageID)
+	}
+}
+
+func TestFifoGroupOrderAndLocks(t *testing.T) {
+	h := newHarness(t)
+	h.ok(CreateQueue{Queue: fifoQueue, Attributes: map[string]string{AttrFifoQueue: "true", AttrContentBasedDeduplication: "true"}})
+	for i := 1; i <= 3; i++ {
+		h.sendFifo(fifoQueue, "A", "", fmt.Sprintf("A%d", i))
+		h.sendFifo(fifoQueue, "B", "", fmt.Sprintf("B%d", i))
+	}
+	// As many of one group as possible, then the next, each in order.
+	got := h.receive(fifoQueue, 4, 30)
+	if fmt.Sprint(bodies(got)) != "[A1 A2 A3 B1]" {
+		t.Fatalf("first receive: %v", bodies(got))
+	}
+	// Both groups are locked now: nothing more.
+	if more := h.receive(fifoQueue, 10, 30); len(more) != 0 {
+		t.Fatalf("a locked group delivered: %v", bodies(more))
+	}
+	// Deleting B1 unlocks B.
+	h.ok(DeleteMessages{Queue: fifoQueue, Entries: []HandleEntry{{ID: "1", ReceiptHandle: got[3].ReceiptHandle}}})
+	if more := h.receive(fifoQueue, 10, 30); fmt.Sprint(bodies(more)) != "[B2 B3]" {
+		t.Fatalf("after deleting B1: %v", bodies(more))
+	}
+	// A's messages come back in order when their visibility expires.
+	h.now += 31_000
+	back := h.receive(fifoQueue, 1, 30)
+	if fmt.Sprint(bodies(back)) != "[A1]" || back[0].SequenceNumber == "" || back[0].MessageGroupID != "A" {
+		t.Fatalf("after the visibility timeout: %+v", back)
+	}
+}
+
+func TestFifoReceiveAttemptReplay(t *testing.T) {
+	h := newHarness(t)
+	h.ok(CreateQueue{Queue: fifoQueue, Attributes: map[string]string{AttrFifoQueue: "true", AttrContentBasedDeduplication: "true"}})
+	h.sendFifo(fifoQueue, "g", "", "1")
+	h.sendFifo(fifoQueue, "h", "", "2")
+	recv := func(attempt string) []ReceivedMessage {
+		return h.ok(ReceiveMessages{Queue: fifoQueue, Max: 1, VisibilityTimeout: 30, Nonce: h.index * 31, AttemptID: attempt}).([]ReceivedMessage)
+	}
+	first := recv("try-1")
+	again := recv("try-1")
+	if len(first) != 1 || len(again) != 1 || again[0].ReceiptHandle != first[0].ReceiptHandle {
+		t.Fatalf("retry with the same attempt ID: %+v vs %+v", again, first)
+	}
+	other := recv("try-2")
+	if len(other) != 1 || other[0].Body == first[0].Body {
+		t.Fatalf("another attempt ID: %+v", other)
+	}
+	// Once a message of the attempt changed, the replay is a new receive.
+	h.ok(DeleteMessages{Queue: fifoQueue, Entries: []HandleEntry{{ID: "1", ReceiptHandle: first[0].ReceiptHandle}}})
+	if r := recv("try-1"); len(r) != 0 {
+		t.Fatalf("replay after a delete returned %+v", r)
+	}
+	var a, b bytes.Buffer
+	if err := h.f.Snapshot().Persist(&a); err != nil {
+		t.Fatal(err)
+	}
+	g := New()
+	if err := g.Restore(bytes.NewReader(a.Bytes())); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Snapshot().Persist(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Fatal("FIFO state differs after snapshot and restore")
+	}
+}
+
+func TestFifoDeadLetterKeepsOrder(t *testing.T) {
+	h := newHarness(t)
+	dlq := QueueKey{Region: "us-east-1", Account: "000000000000", Name: "dlq.fifo"}
+	h.ok(CreateQueue{Queue: dlq, Attributes: map[string]string{AttrFifoQueue: "true"}})
+	h.ok(CreateQueue{Queue: fifoQueue, Attributes: map[string]string{AttrFifoQueue: "true", AttrContentBasedDeduplication: "true",
+		AttrRedrivePolicy: `{"deadLetterTargetArn":"` + dlq.ARN() + `","maxReceiveCount":1}`}})
+	for i := 1; i <= 3; i++ {
+		h.sendFifo(fifoQueue, "g", "", fmt.Sprint(i))
+	}
+	h.receive(fifoQueue, 10, 1)
+	h.now += 2000
+	if got := h.receive(fifoQueue, 10, 30); len(got) != 0 {
+		t.Fatalf("messages past maxReceiveCount were delivered: %v", bodies(got))
+	}
+	if got := h.receive(dlq, 10, 30); fmt.Sprint(bodies(got)) != "[1 2 3]" || got[0].MessageGroupID != "g" {
+		t.Fatalf("dead-letter queue: %+v", got)
+	}
+}
