@@ -44,7 +44,10 @@ type queueRecord struct {
 // snsRecord follows the queues in a snapshot: topics sorted by key,
 // subscriptions by ARN, outbox entries by ID.
 type snsRecord struct {
-	Topics       []topic
+	Topics []topic
+	// TopicDedup holds each FIFO topic's remembered deduplication IDs, by
+	// key, in the order of Topics.
+	TopicDedup   [][]*dedupEntry
 	Subs         []subscription
 	Outbox       []*delivery
 	OutboxNextID uint64
@@ -61,6 +64,9 @@ type Snapshot struct {
 	queues []snapshotQueue
 	sns    snsRecord
 	outbox *btree.BTreeG[*delivery]
+	// topicDedup are the topics' dedup trees, cloned, in the order of
+	// sns.Topics (nil for standard topics).
+	topicDedup []*btree.BTreeG[*dedupEntry]
 }
 
 type snapshotQueue struct {
@@ -84,7 +90,13 @@ func (f *FSM) Snapshot() *Snapshot {
 	}
 	sort.Slice(s.queues, func(i, j int) bool { return lessKey(s.queues[i].meta.Key, s.queues[j].meta.Key) })
 	for _, k := range f.sortedTopicKeys() {
-		s.sns.Topics = append(s.sns.Topics, *f.topics[k])
+		t := f.topics[k]
+		s.sns.Topics = append(s.sns.Topics, *t)
+		var d *btree.BTreeG[*dedupEntry]
+		if t.dedup.byKey != nil {
+			d = t.dedup.byKey.Clone()
+		}
+		s.topicDedup = append(s.topicDedup, d)
 	}
 	for _, sub := range f.subs {
 		s.sns.Subs = append(s.sns.Subs, *sub)
@@ -124,6 +136,15 @@ func (s *Snapshot) Persist(w io.Writer) error {
 		}
 	}
 	rec := s.sns
+	rec.TopicDedup = make([][]*dedupEntry, len(s.topicDedup))
+	for i, d := range s.topicDedup {
+		if d != nil {
+			d.Ascend(func(e *dedupEntry) bool {
+				rec.TopicDedup[i] = append(rec.TopicDedup[i], e)
+				return true
+			})
+		}
+	}
 	rec.Outbox = make([]*delivery, 0, s.outbox.Len())
 	s.outbox.Ascend(func(d *delivery) bool {
 		rec.Outbox = append(rec.Outbox, d)
@@ -180,7 +201,14 @@ func (f *FSM) Restore(r io.Reader) error {
 	}
 	topics := make(map[TopicKey]*topic, len(rec.Topics))
 	for i := range rec.Topics {
-		topics[rec.Topics[i].Key] = &rec.Topics[i]
+		t := &rec.Topics[i]
+		t.dedup = newDedupTable()
+		if i < len(rec.TopicDedup) {
+			for _, e := range rec.TopicDedup[i] {
+				t.dedup.remember(e)
+			}
+		}
+		topics[t.Key] = t
 	}
 	subs := make(map[string]*subscription, len(rec.Subs))
 	for i := range rec.Subs {

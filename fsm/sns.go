@@ -20,7 +20,15 @@ type topic struct {
 	// Subs lists the topic's subscription ARNs in creation order: fan-out
 	// follows it, so every replica delivers in the same order.
 	Subs []string
+	// NextSeq numbers a FIFO topic's messages (their SequenceNumber).
+	NextSeq uint64
+	// dedup remembers a FIFO topic's deduplication IDs for 5 minutes. The
+	// tree is shared by the topic's copies; snapshots clone it.
+	dedup dedupTable
 }
+
+// fifo reports whether this is a FIFO topic.
+func (t *topic) fifo() bool { return strings.HasSuffix(t.Key.Name, ".fifo") }
 
 // subscription is one endpoint subscribed to a topic.
 type subscription struct {
@@ -43,25 +51,28 @@ type signingIdentity struct {
 }
 
 func (f *FSM) createTopic(now int64, c CreateTopic) any {
+	fifo := strings.HasSuffix(c.Topic.Name, ".fifo")
+	if fifo && !strings.EqualFold(c.Attributes[TopicAttrFifoTopic], "true") {
+		return snsInvalid("Topic Name")
+	}
+	attrs := make(map[string]string, len(c.Attributes))
 	for name, v := range c.Attributes {
 		if name == TopicAttrFifoTopic {
-			if strings.EqualFold(v, "true") {
-				return snsInvalid("Attributes Reason: FifoTopic: FIFO topics are not supported by this server yet.")
+			if strings.EqualFold(v, "true") != fifo {
+				return snsInvalid("Topic Name")
 			}
 			continue
 		}
-		if name == "ContentBasedDeduplication" || name == "FifoThroughputScope" {
-			return snsInvalid("Attributes Reason: %s: Content based deduplication can only be set for FIFO topics.", name)
-		}
-		if err := checkTopicAttribute(name, v); err != nil {
+		if err := checkTopicAttribute(name, v, fifo); err != nil {
 			return err
 		}
+		attrs[name] = v
+	}
+	if fifo && attrs[TopicAttrContentBasedDeduplication] == "" {
+		attrs[TopicAttrContentBasedDeduplication] = "false"
 	}
 	if t, ok := f.topics[c.Topic]; ok {
-		for name, v := range c.Attributes {
-			if name == TopicAttrFifoTopic {
-				continue
-			}
+		for name, v := range attrs {
 			if t.Attributes[name] != v {
 				return snsInvalid("Attributes Reason: Topic already exists with different attributes")
 			}
@@ -73,17 +84,11 @@ func (f *FSM) createTopic(now int64, c CreateTopic) any {
 		}
 		return c.Topic.ARN()
 	}
-	attrs := make(map[string]string, len(c.Attributes))
-	for k, v := range c.Attributes {
-		if k != TopicAttrFifoTopic {
-			attrs[k] = v
-		}
-	}
 	tags := make(map[string]string, len(c.Tags))
 	for k, v := range c.Tags {
 		tags[k] = v
 	}
-	f.topics[c.Topic] = &topic{Key: c.Topic, Attributes: attrs, Tags: tags, CreatedAt: now}
+	f.topics[c.Topic] = &topic{Key: c.Topic, Attributes: attrs, Tags: tags, CreatedAt: now, NextSeq: 1, dedup: newDedupTable()}
 	return c.Topic.ARN()
 }
 
@@ -114,7 +119,7 @@ func (f *FSM) setTopicAttributes(c SetTopicAttributes) *Error {
 	if c.Name == TopicAttrFifoTopic {
 		return snsInvalid("AttributeName: FifoTopic can be set only when the topic is created")
 	}
-	if err := checkTopicAttribute(c.Name, c.Value); err != nil {
+	if err := checkTopicAttribute(c.Name, c.Value, t.fifo()); err != nil {
 		return err
 	}
 	attrs := make(map[string]string, len(t.Attributes)+1)
@@ -196,6 +201,12 @@ func (f *FSM) subscribe(c Subscribe) any {
 	filter, err := checkSubscriptionAttributes(c.Protocol, attrs, true)
 	if err != nil {
 		return err
+	}
+	if t.fifo() && c.Protocol != "sqs" {
+		return snsInvalid("Invalid protocol type: %s", c.Protocol)
+	}
+	if !t.fifo() && c.Protocol == "sqs" && strings.HasSuffix(c.Endpoint, ".fifo") {
+		return snsInvalid("Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics")
 	}
 	for _, arn := range t.Subs {
 		s := f.subs[arn]
@@ -323,8 +334,26 @@ func (f *FSM) publish(now int64, c Publish, wake *[]QueueKey) any {
 		return topicNotFound()
 	}
 	results := make([]PublishResult, len(c.Entries))
+	if t.fifo() {
+		t.dedup.expire(now)
+	}
 	for i, e := range c.Entries {
 		results[i] = PublishResult{ID: e.ID, MessageID: e.MessageID}
+		seq := ""
+		if t.fifo() {
+			dup, err := f.fifoPublish(now, t, &e, &results[i])
+			if err != nil {
+				results[i].Err = err
+				continue
+			}
+			if dup {
+				continue
+			}
+			seq = results[i].SequenceNumber
+		} else if e.DeduplicationID != "" {
+			results[i].Err = snsInvalid("MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type")
+			continue
+		}
 		attrs := filterAttributes(e.Attributes)
 		for _, arn := range t.Subs {
 			s := f.subs[arn]
@@ -339,6 +368,11 @@ func (f *FSM) publish(now int64, c Publish, wake *[]QueueKey) any {
 				Message: e.MessageFor(s.Protocol), Timestamp: c.Timestamp,
 				SignatureVersion: c.SignatureVersion, Signature: e.Signatures[s.Protocol],
 				SigningCertURL: c.SigningCertURL, BaseURL: c.BaseURL, Attributes: e.Attributes,
+				SequenceNumber: seq, MessageGroupID: e.MessageGroupID, DeduplicationID: e.DeduplicationID,
+			}
+			if seq != "" {
+				// FIFO topics do not sign their messages.
+				n.SignatureVersion, n.Signature, n.SigningCertURL = "", "", ""
 			}
 			if s.Protocol == "sqs" {
 				f.deliverToQueue(now, s, n, s.Endpoint, wake)
@@ -377,7 +411,15 @@ func (f *FSM) deliverToQueue(now int64, s *subscription, n Notice, queueArn stri
 		ID: derivedMessageID(n.MessageID, s.ARN, queueArn), SenderID: s.Topic.Account, SentAt: now,
 		VisibleAt: now + int64(q.intAttr(AttrDelaySeconds))*1000,
 		ExpiresAt: now + int64(q.intAttr(AttrMessageRetentionPeriod))*1000,
-		Seq:       q.NextSeq,
+		Seq:       q.NextSeq, MessageGroupID: n.MessageGroupID,
+	}
+	if q.fifo() {
+		// A FIFO queue keeps the publish's group and deduplication ID
+		// (the topic already dropped duplicates).
+		m.DeduplicationID = n.DeduplicationID
+		if m.MessageGroupID == "" {
+			return // a standard topic's message cannot enter a FIFO queue
+		}
 	}
 	if s.raw() {
 		m.Body = n.Message
@@ -419,4 +461,35 @@ func (f *FSM) sortedTopicKeys() []TopicKey {
 	}
 	sort.Slice(keys, func(i, j int) bool { return lessKey(QueueKey(keys[i]), QueueKey(keys[j])) })
 	return keys
+}
+
+// fifoPublish applies a FIFO topic's rules to one publish entry: group
+// required, deduplication by ID or content for 5 minutes. It sets the
+// result's SequenceNumber (and, for a duplicate, the first publish's
+// message ID) and reports whether the entry was a duplicate.
+func (f *FSM) fifoPublish(now int64, t *topic, e *PublishEntry, res *PublishResult) (bool, *Error) {
+	if e.MessageGroupID == "" {
+		return false, snsInvalid("The MessageGroupId parameter is required for FIFO topics")
+	}
+	if e.DeduplicationID == "" {
+		if t.Attributes[TopicAttrContentBasedDeduplication] != "true" {
+			return false, snsInvalid("The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
+		}
+		sum := sha256.Sum256([]byte(e.Message))
+		e.DeduplicationID = hex.EncodeToString(sum[:])
+	}
+	key := e.DeduplicationID
+	if t.Attributes[TopicAttrFifoThroughputScope] == "MessageGroup" {
+		key = e.MessageGroupID + "\x00" + key
+	}
+	if seen, ok := t.dedup.lookup(key, now); ok {
+		res.MessageID = seen.MessageID
+		res.SequenceNumber = sequenceNumber(seen.Seq)
+		return true, nil
+	}
+	seq := t.NextSeq
+	t.NextSeq++
+	t.dedup.remember(&dedupEntry{Key: key, MessageID: e.MessageID, Seq: seq, ExpiresAt: now + dedupWindow})
+	res.SequenceNumber = sequenceNumber(seq)
+	return false, nil
 }

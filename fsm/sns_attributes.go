@@ -26,6 +26,9 @@ const (
 	TopicAttrTracingConfig    = "TracingConfig"
 	TopicAttrFifoTopic        = "FifoTopic"
 
+	TopicAttrContentBasedDeduplication = "ContentBasedDeduplication"
+	TopicAttrFifoThroughputScope       = "FifoThroughputScope"
+
 	SubAttrRawMessageDelivery = "RawMessageDelivery"
 	SubAttrFilterPolicy       = "FilterPolicy"
 	SubAttrFilterPolicyScope  = "FilterPolicyScope"
@@ -66,8 +69,21 @@ func topicAttributeSettable(name string) bool {
 	return false
 }
 
-// checkTopicAttribute validates one topic attribute value.
-func checkTopicAttribute(name, value string) *Error {
+// checkTopicAttribute validates one topic attribute value of a standard
+// or FIFO topic.
+func checkTopicAttribute(name, value string, fifo bool) *Error {
+	if name == TopicAttrContentBasedDeduplication || name == TopicAttrFifoThroughputScope {
+		if !fifo {
+			return snsInvalid("Attributes Reason: %s: Content based deduplication can only be set for FIFO topics", name)
+		}
+		if name == TopicAttrContentBasedDeduplication && value != "true" && value != "false" {
+			return snsInvalid("Attributes Reason: ContentBasedDeduplication: Invalid value [%s]. Must be true or false.", value)
+		}
+		if name == TopicAttrFifoThroughputScope && value != "Topic" && value != "MessageGroup" {
+			return snsInvalid("Attributes Reason: FifoThroughputScope: Invalid value [%s]. Must be Topic or MessageGroup.", value)
+		}
+		return nil
+	}
 	if !topicAttributeSettable(name) {
 		return snsInvalid("AttributeName")
 	}

@@ -16,6 +16,7 @@ func (n Notice) Envelope(topicArn, unsubscribeURL string) *snsenvelope.Envelope 
 		Type: n.Type, MessageID: n.MessageID, Token: n.Token, TopicArn: topicArn, Subject: n.Subject,
 		Message: n.Message, SubscribeURL: n.SubscribeURL, Timestamp: FormatTimestamp(n.Timestamp),
 		SignatureVersion: n.SignatureVersion, Signature: n.Signature, SigningCertURL: n.SigningCertURL,
+		SequenceNumber: n.SequenceNumber,
 	}
 	if n.Type == snsenvelope.TypeNotification {
 		e.UnsubscribeURL = unsubscribeURL

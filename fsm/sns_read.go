@@ -24,6 +24,9 @@ func (f *FSM) GetTopic(key TopicKey) (TopicView, error) {
 	for k, v := range t.Attributes {
 		attrs[k] = v
 	}
+	if t.fifo() {
+		attrs[TopicAttrFifoTopic] = "true"
+	}
 	if v := t.Attributes[TopicAttrDeliveryPolicy]; v != "" {
 		attrs["EffectiveDeliveryPolicy"] = v
 	}

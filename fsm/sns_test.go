@@ -2,6 +2,7 @@ package fsm
 
 import (
 	"bytes"
+	"fmt"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -210,5 +211,40 @@ func TestSNSSnapshotRoundTrip(t *testing.T) {
 	_, h2 := replica.StateHash()
 	if h1 != h2 {
 		t.Fatal("a replica replaying the log differs")
+	}
+}
+
+// A FIFO topic delivers to FIFO queues in order with the publish's group,
+// drops duplicates within 5 minutes, and numbers its messages.
+func TestFifoTopic(t *testing.T) {
+	h := newHarness(t)
+	ft := TopicKey{Region: "us-east-1", Account: "000000000000", Name: "t.fifo"}
+	h.code(CreateTopic{Topic: ft}, CodeSNSInvalidParameter)
+	h.code(CreateTopic{Topic: testTopic, Attributes: map[string]string{TopicAttrFifoTopic: "true"}}, CodeSNSInvalidParameter)
+	h.code(CreateTopic{Topic: testTopic, Attributes: map[string]string{TopicAttrContentBasedDeduplication: "true"}}, CodeSNSInvalidParameter)
+	h.ok(CreateTopic{Topic: ft, Attributes: map[string]string{TopicAttrFifoTopic: "true", TopicAttrContentBasedDeduplication: "true"}})
+	fq := queueKey("sub.fifo")
+	h.ok(CreateQueue{Queue: fq, Attributes: map[string]string{AttrFifoQueue: "true"}})
+	h.code(Subscribe{Topic: ft, Protocol: "http", Endpoint: "http://example.test/x", SubscriptionID: "h", Token: "t"}, CodeSNSInvalidParameter)
+	h.ok(Subscribe{Topic: ft, Protocol: "sqs", Endpoint: fq.ARN(), SubscriptionID: "s", Token: "t", Attributes: map[string]string{SubAttrRawMessageDelivery: "true"}})
+	h.ok(CreateTopic{Topic: testTopic})
+	h.code(Subscribe{Topic: testTopic, Protocol: "sqs", Endpoint: fq.ARN(), SubscriptionID: "x", Token: "t"}, CodeSNSInvalidParameter)
+
+	pub := func(entries ...PublishEntry) []PublishResult {
+		return h.ok(Publish{Topic: ft, Entries: entries, Timestamp: h.now}).([]PublishResult)
+	}
+	res := pub(PublishEntry{ID: "nogroup", MessageID: "x", Message: "x"},
+		PublishEntry{ID: "1", MessageID: "a1", Message: "A1", MessageGroupID: "A"},
+		PublishEntry{ID: "2", MessageID: "a2", Message: "A2", MessageGroupID: "A"},
+		PublishEntry{ID: "3", MessageID: "dup", Message: "A1", MessageGroupID: "A"})
+	if res[0].Err == nil || res[1].Err != nil || res[1].SequenceNumber == "" || res[2].SequenceNumber <= res[1].SequenceNumber {
+		t.Fatalf("FIFO publish results: %+v", res)
+	}
+	if res[3].MessageID != "a1" || res[3].SequenceNumber != res[1].SequenceNumber {
+		t.Fatalf("a duplicate publish answered %+v", res[3])
+	}
+	got := h.receive(fq, 10, 30)
+	if fmt.Sprint(bodies(got)) != "[A1 A2]" || got[0].MessageGroupID != "A" {
+		t.Fatalf("FIFO subscriber got %+v", got)
 	}
 }

@@ -85,6 +85,11 @@ type Notice struct {
 	// BaseURL is the cluster URL UnsubscribeURLs are built on.
 	BaseURL    string                      `codec:",omitempty"`
 	Attributes map[string]MessageAttribute `codec:",omitempty"`
+	// SequenceNumber, MessageGroupID and DeduplicationID belong to FIFO
+	// topics' notifications.
+	SequenceNumber  string `codec:",omitempty"`
+	MessageGroupID  string `codec:",omitempty"`
+	DeduplicationID string `codec:",omitempty"`
 }
 
 // Subscribe subscribes an endpoint to a topic. SubscriptionID and Token

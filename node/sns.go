@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/url"
+	"strings"
 	"sync"
 
 	"github.com/wharfmq/wharf/fsm"
@@ -182,9 +183,13 @@ func (n *Node) Publish(ctx context.Context, req fsm.Publish) ([]fsm.PublishResul
 	req.BaseURL = n.publicURL()
 	req.SigningCertURL = n.publicURL() + SigningCertPath
 	topicArn := req.Topic.ARN()
+	fifo := strings.HasSuffix(req.Topic.Name, ".fifo")
 	for i := range req.Entries {
 		e := &req.Entries[i]
 		e.MessageID = newMessageID()
+		if fifo {
+			continue // FIFO topics' messages carry no signature
+		}
 		e.Signatures = make(map[string]string, 3)
 		for _, proto := range []string{"sqs", "http", "https"} {
 			notice := fsm.Notice{Type: "Notification", MessageID: e.MessageID, Subject: e.Subject,

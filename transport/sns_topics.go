@@ -47,9 +47,6 @@ func (s *Server) snsCreateTopic(ctx context.Context, c *call, p url.Values) (any
 			return nil, err
 		}
 	}
-	if strings.HasSuffix(name, ".fifo") && !strings.EqualFold(attrs[fsm.TopicAttrFifoTopic], "true") {
-		return nil, snsInvalid("Topic Name")
-	}
 	tags, err := snsTags(p)
 	if err != nil {
 		return nil, err
