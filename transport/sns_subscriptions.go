@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"strings"
 
@@ -113,7 +114,14 @@ func (s *Server) snsUnsubscribe(ctx context.Context, c *call, p url.Values) (any
 	if err != nil {
 		return nil, err
 	}
-	return nil, s.cfg.Backend.Unsubscribe(ctx, arn)
+	err = s.cfg.Backend.Unsubscribe(ctx, arn)
+	var fe *fsm.Error
+	if errors.As(err, &fe) && fe.Code == fsm.CodeSNSNotFound {
+		// AWS answers Unsubscribe of a subscription that does not exist
+		// (any more) with success, though its API reference lists NotFound.
+		return nil, nil
+	}
+	return nil, err
 }
 
 func (s *Server) snsGetSubscriptionAttributes(ctx context.Context, c *call, p url.Values) (any, error) {
