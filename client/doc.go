@@ -6,7 +6,7 @@
 // queue call straight to the leader, moves to another node when one fails
 // and retries retryable failures (5xx, connection errors) with exponential
 // backoff and jitter while the call's context (or the retry budget, 30 s by
-// default) allows:
+// default) allows (topic calls too):
 //
 //	c, err := client.New([]string{"http://10.0.0.1:9324", "http://10.0.0.2:9324"})
 //	if err != nil { ... }
@@ -40,10 +40,30 @@
 //		return process(ctx, m.Body)
 //	}, client.Concurrency(16))
 //
-// Errors answered by the cluster are *Error values with the SQS code;
-// errors.Is matches the sentinels:
+// SNS topics fan messages out to SQS queues (in the same replicated
+// command as the publish) and to HTTP/S endpoints (pushed by the cluster):
+//
+//	_, err = c.CreateTopic(ctx, "orders", nil)
+//	t := c.Topic("orders")
+//	sub, err := t.SubscribeQueue(ctx, "jobs", map[string]string{
+//		"RawMessageDelivery": "true",
+//		"FilterPolicy":       `{"kind": ["new"]}`,
+//	})
+//	id, err := t.Publish(ctx, "order 42", client.WithPublishAttribute("kind", client.StringAttr("new")))
+//	err = t.Unsubscribe(ctx, sub.ID)
+//
+// An HTTP/S subscription (t.Subscribe(ctx, "https", url, nil)) stays
+// pending until its endpoint confirms it, with the token of the
+// SubscriptionConfirmation it receives (t.ConfirmSubscription) or by
+// visiting its SubscribeURL. Unlike sends, publishes carry no idempotency
+// key: a publish retried after a lost answer may be delivered twice, as
+// SNS allows.
+//
+// Errors answered by the cluster are *Error values with the SQS code (the
+// SNS code for topic calls); errors.Is matches the sentinels:
 //
 //	if errors.Is(err, client.ErrQueueDoesNotExist) { ... }
+//	if errors.Is(err, client.ErrNotFound) { ... } // no such topic or subscription
 //
 // The cluster: Status, Members, TransferLeader and RemoveMember.
 package client

@@ -56,9 +56,13 @@ var (
 	// reach any node.
 	ErrServiceUnavailable = &Error{Code: "ServiceUnavailable"}
 	ErrInternal           = &Error{Code: "InternalError"}
-	// ErrNotFound matches any 404 answer whose code has no sentinel of its
-	// own (an unknown cluster member, for one).
+	// ErrNotFound matches a topic or subscription that does not exist
+	// (SNS's code NotFound), and any 404 answer whose code has no
+	// sentinel of its own (an unknown cluster member, for one).
 	ErrNotFound = &Error{Code: "NotFound"}
+	// ErrInvalidParameter is SNS's code for bad input on the topic calls
+	// (a bad topic name, endpoint, filter policy, message...).
+	ErrInvalidParameter = &Error{Code: "InvalidParameter"}
 )
 
 // IsRetryable reports whether err (or an error it wraps) is a retryable
@@ -68,15 +72,15 @@ func IsRetryable(err error) bool {
 	return errors.As(err, &e) && e.Retryable
 }
 
-// IsNotFound reports whether err says that the queue or the cluster member
-// does not exist.
+// IsNotFound reports whether err says that the queue, topic,
+// subscription or cluster member does not exist.
 func IsNotFound(err error) bool {
 	var e *Error
 	if !errors.As(err, &e) {
 		return false
 	}
 	switch e.Code {
-	case ErrQueueDoesNotExist.Code, ErrNotFound.Code, "ResourceNotFoundException":
+	case ErrQueueDoesNotExist.Code, ErrNotFound.Code, "ResourceNotFoundException", "ResourceNotFound":
 		return true
 	}
 	return false
@@ -126,12 +130,12 @@ func errorFromResponse(status int, body []byte, decode func([]byte, any) error) 
 }
 
 // entryError builds the *Error of one failed batch entry. Its Status is the
-// one the error answers alone: 404 for a missing queue, 429 throttled, 503
+// one the error answers alone: 404 for a missing queue or topic, 429 throttled, 503
 // for other retryable errors, 400 otherwise.
 func entryError(w *wireEntry) *Error {
 	e := &Error{Code: w.Code, Message: w.Message, Retryable: w.Retryable, Status: http.StatusBadRequest}
 	switch {
-	case w.Code == ErrQueueDoesNotExist.Code:
+	case w.Code == ErrQueueDoesNotExist.Code, w.Code == ErrNotFound.Code:
 		e.Status = http.StatusNotFound
 	case w.Code == ErrRequestThrottled.Code:
 		e.Status, e.Retryable = http.StatusTooManyRequests, true

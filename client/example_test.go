@@ -109,3 +109,57 @@ func ExampleClient_Status() {
 		fmt.Println(m.ID, m.APIAddr, m.GossipStatus)
 	}
 }
+
+func ExampleTopic_Publish() {
+	ctx := context.Background()
+	c, err := client.New([]string{"127.0.0.1:9324"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := c.CreateQueue(ctx, "new-orders", nil); err != nil {
+		log.Fatal(err)
+	}
+	if _, err := c.CreateTopic(ctx, "orders", nil, client.WithTags(map[string]string{"team": "shop"})); err != nil {
+		log.Fatal(err)
+	}
+	t := c.Topic("orders")
+	// The queue gets the bare messages whose attribute kind is "new".
+	if _, err := t.SubscribeQueue(ctx, "new-orders", map[string]string{
+		"RawMessageDelivery": "true",
+		"FilterPolicy":       `{"kind": ["new"]}`,
+	}); err != nil {
+		log.Fatal(err)
+	}
+	// Retried after a lost answer, a publish may be delivered twice.
+	id, err := t.Publish(ctx, "order 42", client.WithSubject("order"),
+		client.WithPublishAttribute("kind", client.StringAttr("new")))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("published", id)
+
+	subs, err := t.Subscriptions(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, s := range subs {
+		fmt.Println(s.Protocol, s.Endpoint, "pending:", s.Pending, "raw:", s.RawMessageDelivery(), "filter:", s.FilterPolicy())
+	}
+}
+
+func ExampleTopic_ConfirmSubscription() {
+	ctx := context.Background()
+	c, _ := client.New([]string{"127.0.0.1:9324"})
+	t := c.Topic("orders")
+	sub, err := t.Subscribe(ctx, "https", "https://hooks.example.com/orders", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	// The endpoint receives a SubscriptionConfirmation with a Token.
+	token := "token-from-the-confirmation"
+	if sub.Pending {
+		if _, err := t.ConfirmSubscription(ctx, token); err != nil {
+			log.Fatal(err)
+		}
+	}
+}

@@ -35,6 +35,7 @@ type fakeCluster struct {
 	seq     int
 	hits    map[string]int // "node path" -> count
 	visHits int
+	topics  map[string]*fakeTopic // topic_fake_test.go
 	// hooks, called under no lock before the normal handling; return true
 	// when they answered.
 	hook func(node int, w http.ResponseWriter, r *http.Request, body []byte) bool
@@ -133,6 +134,8 @@ func (f *fakeCluster) serve(node int, w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.WriteHeader(204)
+	case parts[0] == "topics" || parts[0] == "subscriptions":
+		f.serveTopics(w, r, parts, body)
 	case parts[0] == "queues" && len(parts) == 1 && r.Method == "POST":
 		var in wireCreateQueue
 		json.Unmarshal(body, &in)

@@ -153,3 +153,45 @@ func (t flexTime) MarshalJSON() ([]byte, error) {
 	}
 	return strconv.AppendInt(nil, time.Time(t).UnixMilli(), 10), nil
 }
+
+type wireCreateTopic struct {
+	Name       string            `json:"name"`
+	Attributes map[string]string `json:"attributes,omitempty"`
+	Tags       map[string]string `json:"tags,omitempty"`
+}
+
+type wireSubscribe struct {
+	Protocol   string            `json:"protocol"`
+	Endpoint   string            `json:"endpoint"`
+	Attributes map[string]string `json:"attributes,omitempty"`
+}
+
+type wireSubscriptions struct {
+	Subscriptions []Subscription `json:"subscriptions"`
+}
+
+type wireConfirm struct {
+	Token string `json:"token"`
+}
+
+type wirePublish struct {
+	ID               string                   `json:"id,omitempty"`
+	Message          string                   `json:"message"`
+	Subject          *string                  `json:"subject,omitempty"`
+	MessageStructure string                   `json:"message_structure,omitempty"`
+	Attributes       map[string]wireAttribute `json:"attributes,omitempty"`
+}
+
+type wirePublishResult struct {
+	ID        string     `json:"id"`
+	MessageID string     `json:"message_id"`
+	Error     *wireEntry `json:"error"`
+}
+
+type wirePublishBatch struct {
+	Messages []wirePublish `json:"messages"`
+}
+
+type wirePublishBatchResults struct {
+	Results []wirePublishResult `json:"results"`
+}
