@@ -37,6 +37,12 @@ const (
 	typeRecordDelivery            byte = 23
 	typeSetSigningIdentity        byte = 24
 
+	typeAddPermission    byte = 25
+	typeRemovePermission byte = 26
+	typeStartMoveTask    byte = 27
+	typeMoveMessages     byte = 28
+	typeCancelMoveTask   byte = 29
+
 	ignoreUnknown byte = 0x80
 )
 
@@ -110,6 +116,16 @@ func Encode(now int64, cmd any) ([]byte, error) {
 		t = typeRecordDelivery
 	case SetSigningIdentity:
 		t = typeSetSigningIdentity
+	case AddPermission:
+		t = typeAddPermission
+	case RemovePermission:
+		t = typeRemovePermission
+	case StartMoveTask:
+		t = typeStartMoveTask
+	case MoveMessages:
+		t = typeMoveMessages
+	case CancelMoveTask:
+		t = typeCancelMoveTask
 	default:
 		return nil, fmt.Errorf("fsm: cannot encode command of type %T", cmd)
 	}
@@ -189,6 +205,16 @@ func Decode(data []byte) (now int64, cmd any, err error) {
 		return decodeAs[RecordDelivery](body)
 	case typeSetSigningIdentity:
 		return decodeAs[SetSigningIdentity](body)
+	case typeAddPermission:
+		return decodeAs[AddPermission](body)
+	case typeRemovePermission:
+		return decodeAs[RemovePermission](body)
+	case typeStartMoveTask:
+		return decodeAs[StartMoveTask](body)
+	case typeMoveMessages:
+		return decodeAs[MoveMessages](body)
+	case typeCancelMoveTask:
+		return decodeAs[CancelMoveTask](body)
 	}
 	if data[0]&ignoreUnknown != 0 {
 		return 0, nil, errUnknownIgnorable

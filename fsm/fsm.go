@@ -37,6 +37,10 @@ type FSM struct {
 	identity   signingIdentity
 	wakeOutbox bool
 
+	// moveTasks are the message move tasks, in start order (entries are
+	// replaced, never changed in place).
+	moveTasks []*moveTask
+
 	watchMu sync.Mutex
 	watch   map[QueueKey]chan struct{}
 }
@@ -151,6 +155,16 @@ func (f *FSM) apply(id uint64, now int64, cmd any, wake *[]QueueKey) any {
 		return f.recordDelivery(now, c, wake)
 	case SetSigningIdentity:
 		return f.setSigningIdentity(c)
+	case AddPermission:
+		return f.addPermission(now, c)
+	case RemovePermission:
+		return f.removePermission(now, c)
+	case StartMoveTask:
+		return f.startMoveTask(now, c)
+	case MoveMessages:
+		return f.moveMessages(now, c, wake)
+	case CancelMoveTask:
+		return f.cancelMoveTask(now, c)
 	}
 	panic(fmt.Sprintf("fsm: no apply for %T (nested batch?)", cmd))
 }

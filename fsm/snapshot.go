@@ -12,9 +12,9 @@ import (
 	"github.com/hashicorp/go-msgpack/v2/codec"
 )
 
-// snapshotFormat 2 added the SNS record after the queues; format 1
-// snapshots (no SNS state) still restore.
-const snapshotFormat = 2
+// snapshotFormat 2 added the SNS record after the queues, format 3 the
+// move tasks after it; older snapshots still restore.
+const snapshotFormat = 3
 
 // snapshotHeader opens a snapshot stream.
 type snapshotHeader struct {
@@ -64,6 +64,7 @@ type Snapshot struct {
 	queues []snapshotQueue
 	sns    snsRecord
 	outbox *btree.BTreeG[*delivery]
+	tasks  []*moveTask
 	// topicDedup are the topics' dedup trees, cloned, in the order of
 	// sns.Topics (nil for standard topics).
 	topicDedup []*btree.BTreeG[*dedupEntry]
@@ -105,6 +106,7 @@ func (f *FSM) Snapshot() *Snapshot {
 	s.sns.OutboxNextID = f.outbox.NextID
 	s.sns.Identity = f.identity
 	s.outbox = f.outbox.byID.Clone()
+	s.tasks = append([]*moveTask(nil), f.moveTasks...)
 	return s
 }
 
@@ -153,6 +155,9 @@ func (s *Snapshot) Persist(w io.Writer) error {
 	if err := enc.Encode(&rec); err != nil {
 		return err
 	}
+	if err := enc.Encode(&s.tasks); err != nil {
+		return err
+	}
 	return bw.Flush()
 }
 
@@ -164,7 +169,7 @@ func (f *FSM) Restore(r io.Reader) error {
 	if err := dec.Decode(&h); err != nil {
 		return fmt.Errorf("fsm: snapshot header: %w", err)
 	}
-	if h.Format != 1 && h.Format != snapshotFormat {
+	if h.Format < 1 || h.Format > snapshotFormat {
 		return fmt.Errorf("fsm: unknown snapshot format %d", h.Format)
 	}
 	queues := make(map[QueueKey]*queue, h.Queues)
@@ -197,6 +202,12 @@ func (f *FSM) Restore(r io.Reader) error {
 	if h.Format >= 2 {
 		if err := dec.Decode(&rec); err != nil {
 			return fmt.Errorf("fsm: snapshot SNS state: %w", err)
+		}
+	}
+	var tasks []*moveTask
+	if h.Format >= 3 {
+		if err := dec.Decode(&tasks); err != nil {
+			return fmt.Errorf("fsm: snapshot move tasks: %w", err)
 		}
 	}
 	topics := make(map[TopicKey]*topic, len(rec.Topics))
@@ -232,6 +243,7 @@ func (f *FSM) Restore(r io.Reader) error {
 	f.subs = subs
 	f.outbox = box
 	f.identity = rec.Identity
+	f.moveTasks = tasks
 	f.mu.Unlock()
 	f.notifyAll()
 	return nil

@@ -58,6 +58,7 @@ func (n *Node) leaderLoop() {
 			n.log.Info("leader ready", "term", n.raft.CurrentTerm())
 			go n.sweeper(stopDuties)
 			go n.deliveryLoop(stopDuties)
+			go n.mover(stopDuties)
 			select {
 			case n.peers.changed <- struct{}{}:
 			default:

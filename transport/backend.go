@@ -29,6 +29,11 @@ type Backend interface {
 	ListQueueTags(ctx context.Context, key fsm.QueueKey) (map[string]string, error)
 	PeekMessages(ctx context.Context, key fsm.QueueKey, max int) ([]fsm.ReceivedMessage, error)
 	ListDeadLetterSourceQueues(ctx context.Context, key fsm.QueueKey) ([]string, error)
+	AddPermission(ctx context.Context, req fsm.AddPermission) error
+	RemovePermission(ctx context.Context, req fsm.RemovePermission) error
+	StartMoveTask(ctx context.Context, req fsm.StartMoveTask) (string, error)
+	CancelMoveTask(ctx context.Context, handle string) (fsm.MoveTaskView, error)
+	ListMoveTasks(ctx context.Context, sourceArn string, max int) ([]fsm.MoveTaskView, error)
 
 	// The SNS operations.
 	CreateTopic(ctx context.Context, req fsm.CreateTopic) (string, error)

@@ -7,8 +7,9 @@ import (
 	"github.com/wharfmq/wharf/fsm"
 )
 
-// The protocol-layer unit tests exercise SNS only up to the backend call
-// (validation, routing, errors); SNS behaviour is tested against real
+// The protocol-layer unit tests exercise SNS, permissions and move tasks
+// only up to the backend call
+// (validation, routing, errors); their behaviour is tested against real
 // clusters in test/. memBackend counts the calls and refuses them.
 
 var errNoSNS = errors.New("memBackend: no SNS")
@@ -63,3 +64,17 @@ func (b *memBackend) ListSubscriptionsByTopic(context.Context, fsm.TopicKey) ([]
 	return nil, b.snsCall()
 }
 func (b *memBackend) SigningCertificate() string { return "" }
+
+func (b *memBackend) AddPermission(context.Context, fsm.AddPermission) error { return b.snsCall() }
+func (b *memBackend) RemovePermission(context.Context, fsm.RemovePermission) error {
+	return b.snsCall()
+}
+func (b *memBackend) StartMoveTask(context.Context, fsm.StartMoveTask) (string, error) {
+	return "", b.snsCall()
+}
+func (b *memBackend) CancelMoveTask(context.Context, string) (fsm.MoveTaskView, error) {
+	return fsm.MoveTaskView{}, b.snsCall()
+}
+func (b *memBackend) ListMoveTasks(context.Context, string, int) ([]fsm.MoveTaskView, error) {
+	return nil, b.snsCall()
+}

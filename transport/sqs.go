@@ -46,6 +46,11 @@ func init() {
 		"TagQueue":                     action((*Server).tagQueue),
 		"UntagQueue":                   action((*Server).untagQueue),
 		"ListQueueTags":                action((*Server).listQueueTags),
+		"AddPermission":                action((*Server).addPermission),
+		"RemovePermission":             action((*Server).removePermission),
+		"StartMessageMoveTask":         action((*Server).startMessageMoveTask),
+		"CancelMessageMoveTask":        action((*Server).cancelMessageMoveTask),
+		"ListMessageMoveTasks":         action((*Server).listMessageMoveTasks),
 	}
 }
 
