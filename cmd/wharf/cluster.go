@@ -44,12 +44,11 @@ func clusterStatusCmd(f *clientFlags) *cobra.Command {
 		Short: "Show the leader and every member's state, as each member sees itself",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := f.newClient()
+			c, ctx, done, err := f.open(cmd, 0)
 			if err != nil {
 				return err
 			}
-			ctx, cancel := f.ctx(cmd, 0)
-			defer cancel()
+			defer done()
 			st, err := c.Status(ctx)
 			if err != nil {
 				return classify(err)
@@ -122,12 +121,11 @@ func clusterMembersCmd(f *clientFlags) *cobra.Command {
 		Short: "List the members (raft configuration and gossip)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := f.newClient()
+			c, ctx, done, err := f.open(cmd, 0)
 			if err != nil {
 				return err
 			}
-			ctx, cancel := f.ctx(cmd, 0)
-			defer cancel()
+			defer done()
 			ms, err := c.Members(ctx)
 			if err != nil {
 				return classify(err)
@@ -156,12 +154,11 @@ the cluster reports a new leader, and print it.`,
 			if len(args) == 1 {
 				to = args[0]
 			}
-			c, err := f.newClient()
+			c, ctx, done, err := f.open(cmd, 0)
 			if err != nil {
 				return err
 			}
-			ctx, cancel := f.ctx(cmd, 0)
-			defer cancel()
+			defer done()
 			before, err := c.Status(ctx)
 			if err != nil {
 				return classify(err)
@@ -196,12 +193,11 @@ func clusterRemoveCmd(f *clientFlags) *cobra.Command {
 		Short: "Remove a failed member from the cluster",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.newClient()
+			c, ctx, done, err := f.open(cmd, 0)
 			if err != nil {
 				return err
 			}
-			ctx, cancel := f.ctx(cmd, 0)
-			defer cancel()
+			defer done()
 			if err := c.RemoveMember(ctx, args[0]); err != nil {
 				return classify(err)
 			}

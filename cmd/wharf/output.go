@@ -1,6 +1,6 @@
 package main
 
-// Shared plumbing of the client commands (queue, cluster): the endpoint
+// Shared plumbing of the client commands (queue, topic, cluster): the endpoint
 // and output flags, tables and JSON, and exit codes.
 
 import (
@@ -106,6 +106,18 @@ func addClientFlags(cmd *cobra.Command, f *clientFlags) {
 		"node API address (repeatable or comma-separated; default $WHARF_ENDPOINT or "+client.DefaultEndpoint+")")
 	pf.BoolVar(&f.json, "json", false, "print JSON instead of tables")
 	pf.DurationVar(&f.timeout, "timeout", 30*time.Second, "give up (exit 3) when the cluster does not answer within this time, retries included")
+}
+
+// open starts a client command: the client of the endpoints given and
+// the command's context (--timeout plus extra, for long polls). done
+// cancels the context and closes the client; defer it.
+func (f *clientFlags) open(cmd *cobra.Command, extra time.Duration) (c *client.Client, ctx context.Context, done func(), err error) {
+	c, err = f.newClient()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ctx, cancel := f.ctx(cmd, extra)
+	return c, ctx, func() { cancel(); c.Close() }, nil
 }
 
 // newClient builds the client of the endpoints given.

@@ -48,12 +48,11 @@ func queueCreateCmd(f *clientFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := f.newClient()
+			c, ctx, done, err := f.open(cmd, 0)
 			if err != nil {
 				return err
 			}
-			ctx, cancel := f.ctx(cmd, 0)
-			defer cancel()
+			defer done()
 			q, err := c.CreateQueue(ctx, args[0], a)
 			if err != nil {
 				return classify(err)
@@ -75,12 +74,11 @@ func queueListCmd(f *clientFlags) *cobra.Command {
 		Short: "List queues",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := f.newClient()
+			c, ctx, done, err := f.open(cmd, 0)
 			if err != nil {
 				return err
 			}
-			ctx, cancel := f.ctx(cmd, 0)
-			defer cancel()
+			defer done()
 			qs, err := c.ListQueues(ctx, prefix)
 			if err != nil {
 				return classify(err)
@@ -113,12 +111,11 @@ func queueAttrsCmd(f *clientFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := f.newClient()
+			c, ctx, done, err := f.open(cmd, 0)
 			if err != nil {
 				return err
 			}
-			ctx, cancel := f.ctx(cmd, 0)
-			defer cancel()
+			defer done()
 			q := c.Queue(args[0])
 			var info *client.QueueInfo
 			if len(a) > 0 {
@@ -187,12 +184,11 @@ exactly once even when the command retries on another node.`,
 			if len(bodies) == 0 {
 				return usageErr("no message to send")
 			}
-			c, err := f.newClient()
+			c, ctx, done, err := f.open(cmd, 0)
 			if err != nil {
 				return err
 			}
-			ctx, cancel := f.ctx(cmd, 0)
-			defer cancel()
+			defer done()
 			q := c.Queue(args[0])
 			entries := make([]client.SendEntry, len(bodies))
 			for i, b := range bodies {
@@ -313,10 +309,6 @@ or pass --delete. Prints nothing (and exits 0) when no message arrived.`,
 			if max < 1 || max > 10 {
 				return usageErr("--max must be 1..10")
 			}
-			c, err := f.newClient()
-			if err != nil {
-				return err
-			}
 			opts := []client.ReceiveOption{client.MaxMessages(max)}
 			var extra time.Duration
 			if cmd.Flags().Changed("wait") {
@@ -328,8 +320,11 @@ or pass --delete. Prints nothing (and exits 0) when no message arrived.`,
 			if cmd.Flags().Changed("visibility") {
 				opts = append(opts, client.VisibilityTimeout(visibility))
 			}
-			ctx, cancel := f.ctx(cmd, extra)
-			defer cancel()
+			c, ctx, done, err := f.open(cmd, extra)
+			if err != nil {
+				return err
+			}
+			defer done()
 			q := c.Queue(args[0])
 			msgs, err := q.Receive(ctx, opts...)
 			if err != nil {
@@ -386,12 +381,11 @@ func queueDeleteCmd(f *clientFlags) *cobra.Command {
 		Short: "Delete received messages by receipt handle",
 		Args:  cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.newClient()
+			c, ctx, done, err := f.open(cmd, 0)
 			if err != nil {
 				return err
 			}
-			ctx, cancel := f.ctx(cmd, 0)
-			defer cancel()
+			defer done()
 			if err := c.Queue(args[0]).Delete(ctx, args[1:]...); err != nil {
 				return classify(err)
 			}
@@ -427,12 +421,11 @@ func queueRmCmd(f *clientFlags) *cobra.Command {
 }
 
 func simpleQueueCall(cmd *cobra.Command, f *clientFlags, name, verb string, call func(*client.Queue, context.Context) error) error {
-	c, err := f.newClient()
+	c, ctx, done, err := f.open(cmd, 0)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := f.ctx(cmd, 0)
-	defer cancel()
+	defer done()
 	if err := call(c.Queue(name), ctx); err != nil {
 		return classify(err)
 	}
