@@ -134,17 +134,28 @@ func (q *queue) sortedAttempts() []*receiveAttempt {
 // takes, removing each from ready as it goes: visible messages in order
 // for a standard queue, pickFifo's choice for a FIFO queue.
 func (q *queue) nextReady(max int) func() (*message, bool) {
-	if !q.fifo() {
-		return q.ready.DeleteMin
+	var picked []*message
+	switch {
+	case q.fifo():
+		picked = q.pickFifo(max)
+	case q.fair != nil:
+		picked = q.pickFair(max)
+	default:
+		return func() (*message, bool) {
+			m, ok := q.ready.Min()
+			if ok {
+				q.deleteReady(m)
+			}
+			return m, ok
+		}
 	}
-	picked := q.pickFifo(max)
 	return func() (*message, bool) {
 		if len(picked) == 0 {
 			return nil, false
 		}
 		m := picked[0]
 		picked = picked[1:]
-		q.ready.Delete(m)
+		q.deleteReady(m)
 		return m, true
 	}
 }

@@ -166,3 +166,26 @@ func TestFifoDeadLetterKeepsOrder(t *testing.T) {
 		t.Fatalf("dead-letter queue: %+v", got)
 	}
 }
+
+// A standard queue with message groups serves its groups in turn: a busy
+// group does not starve a quiet one, and groups with fewer messages in
+// flight go first.
+func TestFairQueue(t *testing.T) {
+	h := newHarness(t)
+	h.ok(CreateQueue{Queue: testQueue})
+	var entries []SendEntry
+	for i := 0; i < 100; i++ {
+		entries = append(entries, SendEntry{MessageID: fmt.Sprintf("a%d", i), Body: fmt.Sprintf("A%d", i), DelaySeconds: -1, MessageGroupID: "busy"})
+	}
+	h.ok(SendMessages{Queue: testQueue, Entries: entries})
+	h.ok(SendMessages{Queue: testQueue, Entries: []SendEntry{{MessageID: "b", Body: "B0", DelaySeconds: -1, MessageGroupID: "quiet"}}})
+	if got := bodies(h.receive(testQueue, 2, 30)); fmt.Sprint(got) != "[A0 B0]" {
+		t.Fatalf("first receive: %v", got)
+	}
+	h.ok(SendMessages{Queue: testQueue, Entries: []SendEntry{{MessageID: "b1", Body: "B1", DelaySeconds: -1, MessageGroupID: "quiet"}, {MessageID: "c", Body: "C0", DelaySeconds: -1}}})
+	// busy and quiet have one in flight each; the ungrouped message has
+	// none and goes first.
+	if got := bodies(h.receive(testQueue, 3, 30)); fmt.Sprint(got) != "[C0 A1 B1]" {
+		t.Fatalf("second receive: %v", got)
+	}
+}

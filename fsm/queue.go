@@ -91,6 +91,9 @@ type queue struct {
 	// groupInFlight counts, per message group, the messages of waitingInFlight:
 	// a FIFO queue's group is locked while it has one.
 	groupInFlight map[string]int
+	// fair indexes a standard queue's ready messages by group once it has
+	// seen a MessageGroupId (fair queues); nil until then.
+	fair map[string]*btree.BTreeG[*message]
 	// attempts are a FIFO queue's remembered ReceiveRequestAttemptIds.
 	attempts map[string]*receiveAttempt
 	dedup    dedupTable
@@ -163,7 +166,7 @@ func (q *queue) insert(m *message, now int64) {
 // index files m under ready or waiting.
 func (q *queue) index(m *message, now int64) {
 	if m.VisibleAt <= now {
-		q.ready.ReplaceOrInsert(m)
+		q.addReady(m)
 		return
 	}
 	q.waiting.ReplaceOrInsert(m)
@@ -191,7 +194,7 @@ func (q *queue) fifo() bool { return isFifoName(q.Key.Name) }
 
 // unindex removes m from ready or waiting.
 func (q *queue) unindex(m *message) {
-	if _, ok := q.ready.Delete(m); ok {
+	if q.deleteReady(m) {
 		return
 	}
 	if _, ok := q.waiting.Delete(m); ok && m.ReceiveCount > 0 {
@@ -245,7 +248,7 @@ func (q *queue) advance(now int64) bool {
 		if m.ReceiveCount > 0 {
 			q.inFlightChanged(m, -1)
 		}
-		q.ready.ReplaceOrInsert(m)
+		q.addReady(m)
 		promoted = true
 	}
 	return promoted
@@ -276,6 +279,9 @@ func (q *queue) counts(now int64) (visible, inFlight, delayed int) {
 func (q *queue) purge() {
 	q.all.Clear(false)
 	q.ready.Clear(false)
+	if q.fair != nil {
+		q.fair = map[string]*btree.BTreeG[*message]{}
+	}
 	q.waiting.Clear(false)
 	q.expiry.Clear(false)
 	q.waitingInFlight = 0
