@@ -101,6 +101,7 @@ func clusterStatusCmd(f *clientFlags) *cobra.Command {
 	}
 }
 
+// voter writes a boolean as yes or no.
 func voter(v bool) string {
 	if v {
 		return "yes"

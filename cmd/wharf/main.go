@@ -18,6 +18,7 @@ func main() {
 	}
 	root.AddCommand(newServeCmd(), newBenchCmd())
 	root.AddCommand(newQueueCmd())
+	root.AddCommand(newTopicCmd())
 	root.AddCommand(newClusterCmd())
 	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "wharf:", err)

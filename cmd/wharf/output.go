@@ -24,21 +24,21 @@ import (
 const (
 	exitOK          = 0
 	exitUsage       = 1 // bad flags or arguments, or input the server refused (HTTP 400)
-	exitNotFound    = 2 // the queue, message or member does not exist
+	exitNotFound    = 2 // the queue, topic, subscription or member does not exist
 	exitUnavailable = 3 // no node answered, or retries ran out (5xx, timeouts)
 	exitServer      = 4 // any other error answered by the server
 )
 
 const rootLong = `Wharf: a replicated message cluster that speaks the Amazon SQS API.
 
-Run a node with "wharf serve"; drive a cluster with "wharf queue" and
-"wharf cluster" (--endpoint or WHARF_ENDPOINT name the nodes; --json
-prints JSON for scripts); measure it with "wharf bench".
+Run a node with "wharf serve"; drive a cluster with "wharf queue",
+"wharf topic" and "wharf cluster" (--endpoint or WHARF_ENDPOINT name the
+nodes; --json prints JSON for scripts); measure it with "wharf bench".
 
 Exit codes:
   0  success
   1  usage error: bad flags or arguments, or input the server refused (HTTP 400)
-  2  not found: the queue, message or member does not exist
+  2  not found: the queue, topic, subscription or member does not exist
   3  unavailable: no node answered, or the retries ran out (5xx, timeouts)
   4  any other error answered by the server (a conflict, an internal error)`
 

@@ -129,24 +129,7 @@ func queueAttrsCmd(f *clientFlags) *cobra.Command {
 			if f.json {
 				return printJSON(cmd.OutOrStdout(), info)
 			}
-			rows := [][]string{{"Name", info.Name}, {"URL", info.URL}, {"ARN", info.ARN}}
-			names := make([]string, 0, len(info.Attributes))
-			for k := range info.Attributes {
-				names = append(names, k)
-			}
-			sort.Strings(names)
-			for _, k := range names {
-				rows = append(rows, []string{k, info.Attributes[k]})
-			}
-			tags := make([]string, 0, len(info.Tags))
-			for k := range info.Tags {
-				tags = append(tags, k)
-			}
-			sort.Strings(tags)
-			for _, k := range tags {
-				rows = append(rows, []string{"tag:" + k, info.Tags[k]})
-			}
-			return table(cmd.OutOrStdout(), []string{"ATTRIBUTE", "VALUE"}, rows)
+			return attributeTable(cmd.OutOrStdout(), [][]string{{"Name", info.Name}, {"URL", info.URL}, {"ARN", info.ARN}}, info.Attributes, info.Tags)
 		},
 	}
 	cmd.Flags().StringArrayVar(&set, "set", nil, "set attribute NAME=VALUE first (repeatable)")
