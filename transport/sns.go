@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"sort"
@@ -160,21 +161,26 @@ func snsTopicKey(p url.Values, name string) (fsm.TopicKey, error) {
 	return k, nil
 }
 
-// snsPage cuts one page of at most 100 items out of a list; the token is
-// the offset of the page's first item.
-func snsPage[T any](items []T, token string) (page []T, next string, err error) {
+// snsPage cuts one page of at most 100 items out of a list, in the order
+// of key (unique per item). The token is the last key of the page before,
+// so a page starts after it however the list changed in between: an offset
+// repeated or skipped items when topics or subscriptions were created or
+// deleted between two pages.
+func snsPage[T any](items []T, key func(T) string, token string) (page []T, next string, err error) {
 	const pageSize = 100
+	sorted := append([]T(nil), items...)
+	sort.SliceStable(sorted, func(i, j int) bool { return key(sorted[i]) < key(sorted[j]) })
 	start := 0
 	if token != "" {
-		n, convErr := strconv.Atoi(token)
-		if convErr != nil || n < 0 || n > len(items) {
+		after, decErr := base64.RawURLEncoding.DecodeString(token)
+		if decErr != nil || len(after) == 0 {
 			return nil, "", snsInvalid("NextToken")
 		}
-		start = n
+		start = sort.Search(len(sorted), func(i int) bool { return key(sorted[i]) > string(after) })
 	}
-	end := min(start+pageSize, len(items))
-	if end < len(items) {
-		next = strconv.Itoa(end)
+	end := min(start+pageSize, len(sorted))
+	if end < len(sorted) {
+		next = base64.RawURLEncoding.EncodeToString([]byte(key(sorted[end-1])))
 	}
-	return items[start:end], next, nil
+	return sorted[start:end], next, nil
 }

@@ -154,7 +154,9 @@ func (s *Server) snsSetSubscriptionAttributes(ctx context.Context, c *call, p ur
 
 // subscriptionList renders subscriptions as ListSubscriptions answers.
 func subscriptionList(subs []fsm.SubscriptionView, token string) (any, error) {
-	page, next, err := snsPage(subs, token)
+	// The key is the real ARN: a pending subscription's view shows
+	// "PendingConfirmation" instead.
+	page, next, err := snsPage(subs, func(v fsm.SubscriptionView) string { return v.Attributes["SubscriptionArn"] }, token)
 	if err != nil {
 		return nil, err
 	}

@@ -72,7 +72,7 @@ func (s *Server) snsListTopics(ctx context.Context, c *call, p url.Values) (any,
 	if err != nil {
 		return nil, err
 	}
-	page, next, err := snsPage(arns, p.Get("NextToken"))
+	page, next, err := snsPage(arns, func(arn string) string { return arn }, p.Get("NextToken"))
 	if err != nil {
 		return nil, err
 	}
