@@ -621,3 +621,197 @@ func TestGoClientExactlyOnceAcrossLeaderKill(t *testing.T) {
 		t.Log("note: no send needed a retry (the kill cut no request in flight)")
 	}
 }
+
+// The client's topic calls against a real cluster: a publish reaches the
+// SQS subscriber queues in the same command, filter policies select, raw
+// delivery hands over the bare message and its attributes, an HTTP
+// subscription is confirmed with the token it was sent.
+func TestGoClientTopics(t *testing.T) {
+	cl := shared(t)
+	c := newLibClient(t, cl.Endpoints()[2:3])
+	ctx := ctxT(t, 2*time.Minute)
+	name := uniq("golib-topic")
+	envQ, rawQ, filtQ := name+"-env", name+"-raw", name+"-filt"
+	for _, q := range []string{envQ, rawQ, filtQ} {
+		if _, err := c.CreateQueue(ctx, q, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	info, err := c.CreateTopic(ctx, name, map[string]string{"DisplayName": "D"}, client.WithTags(map[string]string{"team": "t"}))
+	if err != nil || info.Name != name || !strings.HasSuffix(info.ARN, ":sns:us-east-1:000000000000:"+name) {
+		t.Fatalf("create: %+v %v", info, err)
+	}
+	if _, err := c.CreateTopic(ctx, name, map[string]string{"DisplayName": "other"}); !errors.Is(err, client.ErrInvalidParameter) {
+		t.Fatalf("create with other attributes: %v", err)
+	}
+	ts, err := c.ListTopics(ctx, name)
+	if err != nil || len(ts) != 1 || ts[0].ARN != info.ARN {
+		t.Fatalf("list: %+v %v", ts, err)
+	}
+	topic := c.Topic(name)
+	a, err := topic.Attributes(ctx)
+	if err != nil || a.Attributes["DisplayName"] != "D" || a.Tags["team"] != "t" {
+		t.Fatalf("attributes: %+v %v", a, err)
+	}
+	if a, err := topic.SetAttributes(ctx, map[string]string{"DisplayName": "E"}); err != nil || a.Attributes["DisplayName"] != "E" {
+		t.Fatalf("set attributes: %+v %v", a, err)
+	}
+
+	env, err := topic.SubscribeQueue(ctx, envQ, nil)
+	if err != nil || env.Pending || env.Protocol != "sqs" || !strings.HasSuffix(env.Endpoint, ":"+envQ) || env.RawMessageDelivery() {
+		t.Fatalf("subscribe envelope queue: %+v %v", env, err)
+	}
+	raw, err := topic.SubscribeQueue(ctx, rawQ, map[string]string{"RawMessageDelivery": "true"})
+	if err != nil || !raw.RawMessageDelivery() {
+		t.Fatalf("subscribe raw queue: %+v %v", raw, err)
+	}
+	filt, err := topic.SubscribeQueue(ctx, filtQ, map[string]string{"RawMessageDelivery": "true",
+		"FilterPolicy": `{"kind":["new"],"price":[{"numeric":[">",10]}]}`})
+	if err != nil || filt.FilterPolicy() == "" {
+		t.Fatalf("subscribe filtered queue: %+v %v", filt, err)
+	}
+	if _, err := topic.SubscribeQueue(ctx, name+"-missing", nil); !errors.Is(err, client.ErrQueueDoesNotExist) {
+		t.Fatalf("subscribe a missing queue: %v", err)
+	}
+	if _, err := topic.Subscribe(ctx, "sqs", env.Endpoint, map[string]string{"FilterPolicy": `{"kind":`}); !errors.Is(err, client.ErrInvalidParameter) {
+		t.Fatalf("subscribe with a bad filter policy: %v", err)
+	}
+
+	// Two publishes: only the first passes the filter.
+	id1, err := topic.Publish(ctx, "order 1", client.WithSubject("orders"),
+		client.WithPublishAttribute("kind", client.StringAttr("new")), client.WithPublishAttribute("price", client.NumberAttr(12)))
+	if err != nil || id1 == "" {
+		t.Fatalf("publish: %q %v", id1, err)
+	}
+	if _, err := topic.Publish(ctx, "order 2", client.WithPublishAttribute("kind", client.StringAttr("new")),
+		client.WithPublishAttribute("price", client.NumberAttr(5))); err != nil {
+		t.Fatal(err)
+	}
+	// The messages are enqueued when Publish returns: no wait needed.
+	get := func(q string, want int) []client.Message {
+		t.Helper()
+		msgs, err := c.Queue(q).Receive(ctx, client.MaxMessages(10), client.WaitTime(0))
+		if err != nil || len(msgs) != want {
+			t.Fatalf("queue %s: %d messages, want %d (%v): %+v", q, len(msgs), want, err, msgs)
+		}
+		for _, m := range msgs {
+			if err := c.Queue(q).Delete(ctx, m.ReceiptHandle); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return msgs
+	}
+	envMsgs := get(envQ, 2)
+	var doc struct{ Type, MessageId, TopicArn, Subject, Message string }
+	for _, m := range envMsgs {
+		if err := json.Unmarshal([]byte(m.Body), &doc); err != nil || doc.Type != "Notification" || doc.TopicArn != info.ARN {
+			t.Fatalf("envelope: %s (%v)", m.Body, err)
+		}
+		if doc.Message == "order 1" && (doc.MessageId != id1 || doc.Subject != "orders") {
+			t.Fatalf("envelope of order 1: %+v", doc)
+		}
+	}
+	rawMsgs := get(rawQ, 2)
+	for _, m := range rawMsgs {
+		if !strings.HasPrefix(m.Body, "order ") || m.Attributes["kind"].StringValue != "new" || m.Attributes["price"].DataType != "Number" {
+			t.Fatalf("raw message: %+v", m)
+		}
+	}
+	if m := get(filtQ, 1)[0]; m.Body != "order 1" {
+		t.Fatalf("filtered queue got %q", m.Body)
+	}
+
+	// A batch; then the filter changed to match everything of kind old.
+	res, err := topic.PublishBatch(ctx, []client.PublishEntry{
+		{Message: "b1", Attributes: map[string]client.Attribute{"kind": client.StringAttr("old")}},
+		{Message: ""},
+		{Message: `{"default":"b3","sqs":"b3 for queues"}`, MessageStructure: "json"},
+	})
+	if err != nil || len(res) != 3 || res[0].Err != nil || !errors.Is(res[1].Err, client.ErrInvalidParameter) || res[2].Err != nil {
+		t.Fatalf("batch: %+v %v", res, err)
+	}
+	bodies := map[string]bool{}
+	for _, m := range get(rawQ, 2) {
+		bodies[m.Body] = true
+	}
+	if !bodies["b1"] || !bodies["b3 for queues"] {
+		t.Fatalf("raw queue after the batch: %v", bodies)
+	}
+	get(filtQ, 0)
+	if s, err := topic.SetSubscriptionAttributes(ctx, filt.ID, map[string]string{"FilterPolicy": `{"kind":["old"]}`}); err != nil || s.FilterPolicy() != `{"kind":["old"]}` {
+		t.Fatalf("set filter policy: %+v %v", s, err)
+	}
+	if _, err := topic.Publish(ctx, "old one", client.WithPublishAttribute("kind", client.StringAttr("old"))); err != nil {
+		t.Fatal(err)
+	}
+	if m := get(filtQ, 1)[0]; m.Body != "old one" {
+		t.Fatalf("filtered queue after the change got %q", m.Body)
+	}
+
+	// HTTP: pending until confirmed with the token the endpoint got.
+	hook := newSNSEndpoint(t)
+	hs, err := topic.Subscribe(ctx, "http", hook.URL+"/hook", nil)
+	if err != nil || !hs.Pending {
+		t.Fatalf("subscribe http: %+v %v", hs, err)
+	}
+	token := hook.wait(t, "SubscriptionConfirmation", "")["Token"]
+	if _, err := topic.ConfirmSubscription(ctx, "wrong"); !errors.Is(err, client.ErrInvalidParameter) {
+		t.Fatalf("confirm with a wrong token: %v", err)
+	}
+	if s, err := topic.ConfirmSubscription(ctx, token); err != nil || s.Pending || s.ID != hs.ID {
+		t.Fatalf("confirm: %+v %v", s, err)
+	}
+	if _, err := topic.Publish(ctx, "to the hook"); err != nil {
+		t.Fatal(err)
+	}
+	hook.wait(t, "Notification", "to the hook")
+
+	subs, err := topic.Subscriptions(ctx)
+	if err != nil || len(subs) != 4 || subs[3].ID != hs.ID || subs[3].Pending {
+		t.Fatalf("subscriptions: %+v %v", subs, err)
+	}
+	all, err := c.Subscriptions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := 0
+	for _, s := range all {
+		if s.Topic == name {
+			mine++
+		}
+	}
+	if mine != 4 {
+		t.Fatalf("all subscriptions: %d of the topic's", mine)
+	}
+	if s, err := topic.Subscription(ctx, raw.ARN); err != nil || s.ID != raw.ID || s.Attributes["SubscriptionArn"] != raw.ARN {
+		t.Fatalf("subscription by ARN: %+v %v", s, err)
+	}
+
+	// Unsubscribe by ARN and by ID; delete.
+	get(envQ, 4) // b1, b3, old one, to the hook
+	if err := topic.Unsubscribe(ctx, env.ARN); err != nil {
+		t.Fatal(err)
+	}
+	if err := topic.Unsubscribe(ctx, hs.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := topic.Unsubscribe(ctx, hs.ID); !errors.Is(err, client.ErrNotFound) || !client.IsNotFound(err) {
+		t.Fatalf("unsubscribe twice: %v", err)
+	}
+	if _, err := topic.Publish(ctx, "after unsubscribe"); err != nil {
+		t.Fatal(err)
+	}
+	get(envQ, 0)
+	if err := topic.Delete(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, err = topic.Publish(ctx, "x")
+	var ce *client.Error
+	if !errors.Is(err, client.ErrNotFound) || !errors.As(err, &ce) || ce.Status != 404 || ce.Retryable {
+		t.Fatalf("publish to a deleted topic: %#v", err)
+	}
+	if err := topic.Delete(ctx); !client.IsNotFound(err) {
+		t.Fatalf("delete twice: %v", err)
+	}
+}
