@@ -2,7 +2,6 @@ package transport
 
 import (
 	"context"
-	"errors"
 
 	"github.com/wharfmq/wharf/fsm"
 )
@@ -12,7 +11,8 @@ import (
 // (validation, routing, errors); their behaviour is tested against real
 // clusters in test/. memBackend counts the calls and refuses them.
 
-var errNoSNS = errors.New("memBackend: no SNS")
+// errNoSNS answers 404 NotFound, so fuzzing treats it as a clean error.
+var errNoSNS = fsm.Errorf(fsm.CodeSNSNotFound, "memBackend: no SNS state")
 
 func (b *memBackend) snsCall() error {
 	if err := b.enter(); err != nil {
