@@ -315,3 +315,155 @@ func TestWharfCLICluster(t *testing.T) {
 	}
 	wharfExpect(t, 3, nil, "", "cluster", "status", ep, "--timeout", "1s")
 }
+
+func TestWharfCLITopic(t *testing.T) {
+	cl := shared(t)
+	ep := "--endpoint=" + strings.Join(cl.Endpoints(), ",")
+	name := uniq("clitopic")
+	queue := name + "-q"
+	ok := func(stdin string, args ...string) string {
+		t.Helper()
+		return wharfExpect(t, 0, nil, stdin, append(args, ep)...)
+	}
+	ok("", "queue", "create", queue)
+
+	// create: a table; --json the topic; other attributes: exit 1.
+	out := ok("", "topic", "create", name, "--attr", "DisplayName=Orders", "--tag", "team=shop")
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 2 || strings.Join(strings.Fields(lines[0]), " ") != "NAME ARN" ||
+		!strings.Contains(lines[1], "arn:aws:sns:us-east-1:000000000000:"+name) {
+		t.Fatalf("create output:\n%s", out)
+	}
+	var info struct{ Name, ARN string }
+	if err := json.Unmarshal([]byte(ok("", "topic", "create", name, "--attr", "DisplayName=Orders", "--tag", "team=shop", "--json")), &info); err != nil || info.Name != name {
+		t.Fatalf("create --json: %+v %v", info, err)
+	}
+	wharfExpect(t, 1, nil, "", "topic", "create", name, "--attr", "DisplayName=Other", ep)
+	wharfExpect(t, 1, nil, "", "topic", "create", "bad name", ep)
+	wharfExpect(t, 1, nil, "", "topic", "create", name, "--tag", "novalue", ep)
+
+	// list, attrs
+	out = ok("", "topic", "list", "--prefix", name)
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 2 || !strings.HasPrefix(lines[1], name+" ") {
+		t.Fatalf("list output:\n%s", out)
+	}
+	var list []struct{ Name string }
+	if err := json.Unmarshal([]byte(ok("", "topic", "list", "--json")), &list); err != nil || len(list) == 0 {
+		t.Fatalf("list --json: %v", err)
+	}
+	out = ok("", "topic", "attrs", name, "--set", "DisplayName=Orders2")
+	if !containsRow(out, "DisplayName", "Orders2") || !containsRow(out, "tag:team", "shop") || !containsRow(out, "SubscriptionsConfirmed", "0") {
+		t.Fatalf("attrs output:\n%s", out)
+	}
+	wharfExpect(t, 2, nil, "", "topic", "attrs", name+"-missing", ep)
+
+	// subscribe the queue by name, raw, filtered.
+	out = ok("", "topic", "subscribe", name, "sqs", queue, "--raw", "--filter-policy", `{"kind":["new"]}`)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 || strings.Join(strings.Fields(lines[0]), " ") != "ID PROTOCOL ENDPOINT STATUS RAW FILTER-POLICY" {
+		t.Fatalf("subscribe output:\n%s", out)
+	}
+	f := strings.Fields(lines[1])
+	if f[1] != "sqs" || !strings.HasSuffix(f[2], ":"+queue) || f[3] != "confirmed" || f[4] != "yes" || f[5] != `{"kind":["new"]}` {
+		t.Fatalf("subscribe row: %q", lines[1])
+	}
+	subID := f[0]
+	var sub struct {
+		ID, ARN, Endpoint string
+		Pending           bool
+	}
+	if err := json.Unmarshal([]byte(ok("", "topic", "subscribe", name, "sqs", f[2], "--raw", "--filter-policy", `{"kind":["new"]}`, "--json")), &sub); err != nil || sub.ID != subID || sub.Pending {
+		t.Fatalf("subscribe again by ARN --json: %+v %v", sub, err)
+	}
+	wharfExpect(t, 2, nil, "", "topic", "subscribe", name, "sqs", queue+"-missing", ep)
+	wharfExpect(t, 2, nil, "", "topic", "subscribe", name+"-missing", "sqs", f[2], ep)
+	wharfExpect(t, 1, nil, "", "topic", "subscribe", name, "email", "a@b.c", ep)
+	wharfExpect(t, 1, nil, "", "topic", "subscribe", name, "sqs", queue, "--filter-policy", "{", ep)
+	wharfExpect(t, 1, nil, "", "topic", "subscribe", name, "sqs", ep)
+
+	// subscriptions: the topic's, then every topic's (with a TOPIC column).
+	out = ok("", "topic", "subscriptions", name)
+	if !containsRow(out, subID, "sqs") || strings.Count(strings.TrimSpace(out), "\n") != 1 {
+		t.Fatalf("subscriptions output:\n%s", out)
+	}
+	out = ok("", "topic", "subscriptions")
+	if !strings.HasPrefix(out, "TOPIC") || !containsRow(out, name, subID) {
+		t.Fatalf("all subscriptions output:\n%s", out)
+	}
+	var subs []struct{ ID, Topic string }
+	if err := json.Unmarshal([]byte(ok("", "topic", "subscriptions", name, "--json")), &subs); err != nil || len(subs) != 1 || subs[0].ID != subID {
+		t.Fatalf("subscriptions --json: %+v %v", subs, err)
+	}
+	wharfExpect(t, 2, nil, "", "topic", "subscriptions", name+"-missing", ep)
+
+	// publish: arguments, stdin lines; the queue gets the matching ones.
+	out = ok("", "topic", "publish", name, "order 1", "--attr", "kind=new", "--subject", "orders")
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 2 || lines[0] != "MESSAGE-ID" || len(lines[1]) < 8 {
+		t.Fatalf("publish output:\n%s", out)
+	}
+	var pubs []struct {
+		MessageID string `json:"message_id"`
+	}
+	if err := json.Unmarshal([]byte(ok("l1\nl2\n\nl3\n", "topic", "publish", name, "--lines", "--attr", "kind=new", "--number-attr", "n=3", "--json")), &pubs); err != nil || len(pubs) != 3 {
+		t.Fatalf("publish --lines --json: %+v %v", pubs, err)
+	}
+	ok("", "topic", "publish", name, "filtered out", "--attr", "kind=old")
+	ok("", "topic", "publish", name, `{"default":"d","sqs":"for queues"}`, "--structure", "json", "--attr", "kind=new")
+	wharfExpect(t, 2, nil, "", "topic", "publish", name+"-missing", "x", ep)
+	wharfExpect(t, 1, nil, "", "topic", "publish", name, "x", "--subject", "a\nb", ep)
+	wharfExpect(t, 1, nil, "", "topic", "publish", name, "x", "--structure", "json", ep)
+	wharfExpect(t, 1, nil, "", "topic", "publish", name, ep) // empty stdin
+	var msgs []struct {
+		Body       string `json:"body"`
+		Attributes map[string]struct{ DataType, StringValue string }
+	}
+	bodies := map[string]bool{}
+	WaitFor(t, 20*time.Second, func() error {
+		if err := json.Unmarshal([]byte(ok("", "queue", "receive", queue, "--max", "10", "--wait", "1s", "--delete", "--json")), &msgs); err != nil {
+			return err
+		}
+		for _, m := range msgs {
+			bodies[m.Body] = true
+			if m.Body == "l2" && (m.Attributes["n"].DataType != "Number" || m.Attributes["kind"].StringValue != "new") {
+				t.Fatalf("attributes of l2: %+v", m.Attributes)
+			}
+		}
+		if len(bodies) < 5 {
+			return fmt.Errorf("received %v", bodies)
+		}
+		return nil
+	})
+	for _, b := range []string{"order 1", "l1", "l2", "l3", "for queues"} {
+		if !bodies[b] {
+			t.Fatalf("the queue lacks %q: %v", b, bodies)
+		}
+	}
+	if bodies["filtered out"] || len(bodies) != 5 {
+		t.Fatalf("the queue got %v", bodies)
+	}
+
+	// confirm with a bad token: 1; unsubscribe by ARN, then by ID (gone: 2).
+	wharfExpect(t, 1, nil, "", "topic", "confirm", name, "bogus-token", ep)
+	arn := "arn:aws:sns:us-east-1:000000000000:" + name + ":" + subID
+	if out := ok("", "topic", "unsubscribe", arn); strings.TrimSpace(out) != "unsubscribed "+arn {
+		t.Fatalf("unsubscribe output %q", out)
+	}
+	wharfExpect(t, 2, nil, "", "topic", "unsubscribe", name, subID, ep)
+	wharfExpect(t, 1, nil, "", "topic", "unsubscribe", subID, ep) // an ID needs the topic
+	if out := ok("", "topic", "subscriptions", name); strings.TrimSpace(out) != strings.Join(strings.Fields("ID PROTOCOL ENDPOINT STATUS RAW FILTER-POLICY"), "  ") {
+		t.Fatalf("subscriptions after unsubscribe:\n%q", out)
+	}
+
+	// rm; again: 2. Dead endpoints: 3.
+	if out := ok("", "topic", "rm", name); strings.TrimSpace(out) != "deleted "+name {
+		t.Fatalf("rm output %q", out)
+	}
+	wharfExpect(t, 2, nil, "", "topic", "rm", name, ep)
+	wharfExpect(t, 2, nil, "", "topic", "publish", name, "x", ep)
+	wharfExpect(t, 0, []string{"WHARF_ENDPOINT=" + cl.Endpoint(1)}, "", "topic", "list")
+	_, errOut, code := wharfRun(t, nil, "", "topic", "list", "--endpoint", "127.0.0.1:1", "--timeout", "1s")
+	if code != 3 || !strings.Contains(errOut, "connection refused") {
+		t.Fatalf("dead endpoints: exit %d, stderr %q", code, errOut)
+	}
+	wharfExpect(t, 1, nil, "", "topic", "create")
+	wharfExpect(t, 1, nil, "", "topic", "list", "--endpoint", "ftp://x")
+}
