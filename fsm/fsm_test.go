@@ -15,6 +15,8 @@ type harness struct {
 	index uint64
 	now   int64
 	log   [][]byte
+	// setup counts the entries randomLog applies before its random steps.
+	setup int
 }
 
 func newHarness(t *testing.T) *harness {
@@ -266,15 +268,25 @@ func TestQueueLifecycle(t *testing.T) {
 func randomLog(t *testing.T, seed uint64, steps int) *harness {
 	h := newHarness(t)
 	r := rand.New(rand.NewPCG(seed, seed))
-	names := []string{"a", "b", "c"}
-	for _, n := range names {
+	names := []string{"a", "b", "c", "f.fifo"}
+	for _, n := range names[:3] {
 		h.ok(CreateQueue{Queue: QueueKey{"us-east-1", "000000000000", n}})
 	}
+	h.ok(CreateQueue{Queue: QueueKey{"us-east-1", "000000000000", "f.fifo"}, Attributes: map[string]string{AttrFifoQueue: "true", AttrContentBasedDeduplication: "true"}})
+	h.ok(CreateTopic{Topic: testTopic})
+	h.ok(Subscribe{Topic: testTopic, Protocol: "sqs", Endpoint: queueKey("a").ARN(), SubscriptionID: "s1", Token: "t1",
+		Attributes: map[string]string{SubAttrRawMessageDelivery: "true", SubAttrFilterPolicy: `{"n":[{"numeric":[">",5]}]}`}})
+	h.ok(Subscribe{Topic: testTopic, Protocol: "http", Endpoint: "http://example.test/h", SubscriptionID: "s2", Token: "t2",
+		Attributes: map[string]string{SubAttrRedrivePolicy: `{"deadLetterTargetArn":"` + queueKey("c").ARN() + `"}`}})
+	h.ok(ConfirmSubscription{Topic: testTopic, Token: "t2"})
+	h.ok(SetQueueAttributes{Queue: queueKey("b"), Attributes: map[string]string{AttrRedrivePolicy: `{"deadLetterTargetArn":"` + queueKey("c").ARN() + `","maxReceiveCount":2}`}})
+	h.setup = len(h.log)
 	var handles []string
+	tasks := 0
 	for i := 0; i < steps; i++ {
 		q := QueueKey{"us-east-1", "000000000000", names[r.IntN(len(names))]}
 		h.now += int64(r.IntN(3000))
-		switch r.IntN(5) {
+		switch r.IntN(9) {
 		case 0:
 			h.send(q, fmt.Sprintf("body-%d", i))
 		case 1:
@@ -291,6 +303,28 @@ func randomLog(t *testing.T, seed uint64, steps int) *harness {
 			if len(handles) > 0 {
 				h.apply(ChangeVisibility{Queue: q, Entries: []HandleEntry{{ReceiptHandle: handles[r.IntN(len(handles))], VisibilityTimeout: r.IntN(3)}}})
 			}
+		case 5: // grouped sends: FIFO order, fair queues
+			h.apply(SendMessages{Queue: q, Entries: []SendEntry{{MessageID: fmt.Sprint("g", i), Body: fmt.Sprint(r.IntN(20)), DelaySeconds: -1, MessageGroupID: fmt.Sprint("g", r.IntN(4))}}})
+		case 6:
+			h.apply(Publish{Topic: testTopic, Timestamp: h.now, BaseURL: "http://w", Entries: []PublishEntry{{MessageID: fmt.Sprint("p", i), Message: "m",
+				Attributes: map[string]MessageAttribute{"n": {DataType: "Number", StringValue: fmt.Sprint(r.IntN(10))}}}}})
+		case 7:
+			if due, _ := h.f.DueDeliveries(h.now, 1); len(due) > 0 {
+				retry := int64(0)
+				if r.IntN(2) == 0 {
+					retry = h.now + 1000
+				}
+				h.apply(RecordDelivery{ID: due[0].ID, Attempt: due[0].Attempt, Delivered: r.IntN(3) == 0, RetryAt: retry})
+			}
+		case 8:
+			running := h.f.RunningMoveTasks()
+			if len(running) == 0 {
+				tasks++
+				h.apply(StartMoveTask{TaskID: fmt.Sprint("task", tasks), Source: queueKey("c").ARN(), Rate: 1 + r.IntN(10)})
+			} else {
+				h.apply(MoveMessages{TaskID: running[0].TaskID, Max: 1 + r.IntN(5)})
+			}
+			h.apply(ReceiveMessages{Queue: q, Max: 1 + r.IntN(3), VisibilityTimeout: 2, Nonce: uint64(i), AttemptID: fmt.Sprint(r.IntN(3))})
 		}
 	}
 	return h
@@ -324,7 +358,8 @@ func TestDeterminism(t *testing.T) {
 		t.Fatal("snapshot does not round-trip")
 	}
 	// The restored machine goes on exactly like the original.
-	extra := randomLog(t, 7, 200).log[3:]
+	more := randomLog(t, 7, 200)
+	extra := more.log[more.setup:]
 	for i, data := range extra {
 		idx := uint64(len(h.log) + i + 1)
 		h.f.Apply(idx, data)
