@@ -116,7 +116,9 @@ func waitJS(t *testing.T, ctx context.Context, timeout time.Duration, what, expr
 			leader: document.querySelector('#leader')?.dataset.leader,
 			members: Array.from(document.querySelectorAll('#members tbody tr')).map(r => r.dataset.id + ':' + r.dataset.role + ':' + r.dataset.gossip + ':' + r.dataset.reachable),
 			queues: Array.from(document.querySelectorAll('#queues tbody tr')).map(r => r.innerText),
-			send: document.querySelector('#send-result')?.textContent})`))
+			topics: Array.from(document.querySelectorAll('#topics tbody tr')).map(r => r.innerText),
+			send: document.querySelector('#send-result')?.textContent,
+			publish: document.querySelector('#publish-result')?.textContent})`))
 		screenshot(t, ctx, "console-failed.png")
 		t.Fatalf("console: waiting for %s: %v; page: %s", what, err, state)
 	}
@@ -212,6 +214,57 @@ func TestConsoleInBrowser(t *testing.T) {
 		fmt.Sprintf(`document.querySelectorAll('#peek tbody tr[data-message-id]').length === 3 &&
 			Array.from(document.querySelectorAll('#peek td.body')).some(td => td.textContent === %q)`, body))
 	waitJS(t, ctx, 20*time.Second, "depth 3 after the peek", row+`.querySelector('td.visible').textContent === '3'`)
+
+	// A topic with the queue subscribed (raw, filtered) and a pending
+	// HTTP subscription, made through the REST API on another node,
+	// appears in the topics panel.
+	topic := uniq("console-topic")
+	var qref struct{ ARN string }
+	restJSON(t, "GET", c.Endpoint(other)+"/v1/queues/"+name, nil, &qref)
+	restJSON(t, "POST", c.Endpoint(other)+"/v1/topics", map[string]any{"name": topic}, nil)
+	var sub struct{ ID string }
+	restJSON(t, "POST", c.Endpoint(other)+"/v1/topics/"+topic+"/subscriptions", map[string]any{
+		"protocol": "sqs", "endpoint": qref.ARN,
+		"attributes": map[string]string{"RawMessageDelivery": "true", "FilterPolicy": `{"source":["console"]}`},
+	}, &sub)
+	hook := newSNSEndpoint(t)
+	var pending struct{ ID string }
+	restJSON(t, "POST", c.Endpoint(other)+"/v1/topics/"+topic+"/subscriptions", map[string]any{"protocol": "http", "endpoint": hook.URL + "/hook"}, &pending)
+	subRow := fmt.Sprintf(`document.querySelector('#topics tr.sub[data-sub=%q]')`, sub.ID)
+	waitJS(t, ctx, 20*time.Second, "the topic with its confirmed raw SQS subscription and filter policy, and the pending HTTP one",
+		fmt.Sprintf(`document.querySelector('#topics tr.topic[data-topic=%q]') !== null &&
+			%s?.dataset.status === 'confirmed' && %s.dataset.protocol === 'sqs' &&
+			%s.querySelector('td.endpoint').textContent === %q &&
+			%s.querySelector('td.raw').textContent === 'raw' &&
+			%s.querySelector('td.filter').textContent === '{"source":["console"]}' &&
+			document.querySelector('#topics tr.sub[data-sub=%q]')?.dataset.status === 'pending' &&
+			document.querySelector('#topics tr.topic[data-topic=%q]').innerText.includes('1 confirmed, 1 pending')`,
+			topic, subRow, subRow, subRow, qref.ARN, subRow, subRow, pending.ID, topic))
+
+	// Publish a test message from the UI, with the attribute the filter
+	// wants: the queue gets it (depth 4).
+	if err := chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#publish-topic"), topic),
+		chromedp.SetValue(chromedp.CSS("#publish-subject"), "test"),
+		chromedp.SetValue(chromedp.CSS("#publish-attr"), "source=console"),
+		chromedp.SetValue(chromedp.CSS("#publish-message"), "published from chromium"),
+		chromedp.Click(chromedp.CSS("#publish-button")),
+	); err != nil {
+		t.Fatalf("publishing from the UI: %v", err)
+	}
+	waitJS(t, ctx, 20*time.Second, "the publish's message ID", `document.querySelector('#publish-result').textContent.startsWith('published ')`)
+	waitJS(t, ctx, 20*time.Second, "depth 4 after the publish", row+`.querySelector('td.visible').textContent === '4'`)
+	var peeked struct {
+		Messages []struct{ Body string } `json:"messages"`
+	}
+	restJSON(t, "GET", c.Endpoint(other)+"/v1/queues/"+name+"/messages?max=10", nil, &peeked)
+	found := false
+	for _, m := range peeked.Messages {
+		found = found || m.Body == "published from chromium"
+	}
+	if !found {
+		t.Fatalf("the queue lacks the published message: %+v", peeked)
+	}
 	screenshot(t, ctx, "console.png")
 
 	// Kill the node that served the page: the console moves to another
@@ -232,6 +285,16 @@ func TestConsoleInBrowser(t *testing.T) {
 	); err != nil {
 		t.Fatalf("sending after failover: %v", err)
 	}
-	waitJS(t, ctx, 30*time.Second, "depth 4 after failover", row+`.querySelector('td.visible').textContent === '4'`)
+	waitJS(t, ctx, 30*time.Second, "depth 5 after failover", row+`.querySelector('td.visible').textContent === '5'`)
+	// The topics panel, read from the new member, and a publish through it.
+	waitJS(t, ctx, 20*time.Second, "the topic after failover", subRow+`?.dataset.status === 'confirmed'`)
+	if err := chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#publish-topic"), topic),
+		chromedp.SetValue(chromedp.CSS("#publish-message"), "published after failover"),
+		chromedp.Click(chromedp.CSS("#publish-button")),
+	); err != nil {
+		t.Fatalf("publishing after failover: %v", err)
+	}
+	waitJS(t, ctx, 30*time.Second, "depth 6 after the publish after failover", row+`.querySelector('td.visible').textContent === '6'`)
 	screenshot(t, ctx, "console-failover.png")
 }

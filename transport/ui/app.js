@@ -7,6 +7,7 @@
 const POLL_MS = 1500;
 const TIMEOUT_MS = 2000;
 const MAX_QUEUES = 200;
+const MAX_TOPICS = 200;
 
 const state = {
   base: location.origin,   // the member the console talks to
@@ -14,6 +15,7 @@ const state = {
   knownBases: [location.origin],
   leaderID: "",
   queues: [],              // names, sorted
+  topicsSig: "",           // what the topics table shows, to redraw it only when it changes
   counters: null,          // {t, nodes: {base: {queue: {sent, received, deleted}}}}
   rates: {},               // queue -> {sent, received, deleted} per second
   lastOK: 0,
@@ -214,12 +216,64 @@ function fmtRate(v) {
 }
 
 function updateQueueSelect(names) {
-  const sel = $("#send-queue");
+  updateSelect("#send-queue", names);
+}
+
+// updateSelect sets a select's options to names, keeping the choice.
+function updateSelect(selector, names) {
+  const sel = $(selector);
   const current = sel.value;
   const have = Array.from(sel.options).map((o) => o.value);
   if (have.length === names.length && have.every((v, i) => v === names[i])) return;
   sel.replaceChildren(...names.map((n) => el("option", { value: n, textContent: n })));
   if (names.includes(current)) sel.value = current;
+}
+
+// ---------------------------------------------------------------------------
+// Topics: every topic with its subscriptions, from two calls (the topics,
+// and every subscription of the account, grouped here by topic).
+
+async function refreshTopics() {
+  const [list, all] = await Promise.all([
+    getJSON(state.base, "/v1/topics"),
+    getJSON(state.base, "/v1/subscriptions"),
+  ]);
+  const names = (list.topics || []).map((t) => t.name).slice(0, MAX_TOPICS);
+  const byTopic = {};
+  for (const s of all.subscriptions || []) (byTopic[s.topic] || (byTopic[s.topic] = [])).push(s);
+  const view = names.map((n) => ({
+    name: n,
+    subs: (byTopic[n] || []).map((s) => ({
+      id: s.id, protocol: s.protocol, endpoint: s.endpoint, pending: !!s.pending,
+      raw: String((s.attributes || {}).RawMessageDelivery).toLowerCase() === "true",
+      filter: (s.attributes || {}).FilterPolicy || "",
+    })),
+  }));
+  const sig = JSON.stringify(view);
+  if (sig !== state.topicsSig) {
+    state.topicsSig = sig;
+    const rows = [];
+    for (const t of view) {
+      const confirmed = t.subs.filter((s) => !s.pending).length;
+      const pending = t.subs.length - confirmed;
+      let count = t.subs.length ? confirmed + " confirmed" : "no subscriptions";
+      if (pending) count += ", " + pending + " pending";
+      rows.push(el("tr", { class: "topic", "data-topic": t.name },
+        el("td", {}, t.name), el("td", { colSpan: 4, class: "muted" }, count)));
+      for (const s of t.subs) {
+        const status = s.pending ? "pending" : "confirmed";
+        rows.push(el("tr", { class: "sub", "data-topic": t.name, "data-sub": s.id, "data-protocol": s.protocol, "data-status": status },
+          el("td", { class: "endpoint" }, el("code", {}, s.endpoint)),
+          el("td", {}, s.protocol),
+          el("td", { class: "status sub-" + status }, status),
+          el("td", { class: "raw" }, s.raw ? "raw" : "envelope"),
+          el("td", { class: "filter" }, s.filter ? el("code", {}, s.filter) : "-")));
+      }
+    }
+    $("#topics tbody").replaceChildren(...rows);
+  }
+  $("#no-topics").hidden = names.length > 0;
+  updateSelect("#publish-topic", names);
 }
 
 // ---------------------------------------------------------------------------
@@ -312,6 +366,36 @@ async function sendMessage(ev) {
   }
 }
 
+async function publishMessage(ev) {
+  ev.preventDefault();
+  const topic = $("#publish-topic").value;
+  const out = $("#publish-result");
+  if (!topic) { out.textContent = "create a topic first"; return; }
+  const body = { message: $("#publish-message").value };
+  const subject = $("#publish-subject").value.trim();
+  if (subject) body.subject = subject;
+  const attr = $("#publish-attr").value.trim();
+  if (attr) {
+    const i = attr.indexOf("=");
+    if (i <= 0) { out.textContent = "attribute: name=value"; return; }
+    body.attributes = { [attr.slice(0, i).trim()]: { data_type: "String", string_value: attr.slice(i + 1) } };
+  }
+  const btn = $("#publish-button");
+  btn.disabled = true;
+  out.textContent = "publishing…";
+  try {
+    const res = await request(state.base, "/v1/topics/" + encodeURIComponent(topic) + "/publish",
+      { method: "POST", body, timeout: 10000 });
+    out.textContent = "published " + res.message_id;
+    out.dataset.messageId = res.message_id;
+    poll(true);
+  } catch (err) {
+    out.textContent = "failed: " + err.message;
+  } finally {
+    btn.disabled = false;
+  }
+}
+
 async function peekQueue(queue) {
   $("#peek-queue").textContent = queue;
   const tbody = $("#peek tbody");
@@ -350,6 +434,7 @@ async function poll(now) {
     await refreshCluster(st);
     await refreshRates();
     await refreshQueues();
+    await refreshTopics();
     state.lastOK = Date.now();
     $("#updated").textContent = new Date().toLocaleTimeString();
     showError("");
@@ -363,4 +448,5 @@ async function poll(now) {
 }
 
 $("#send-form").addEventListener("submit", sendMessage);
+$("#publish-form").addEventListener("submit", publishMessage);
 poll();
