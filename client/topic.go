@@ -229,8 +229,9 @@ func (t *Topic) Subscription(ctx context.Context, idOrARN string) (*Subscription
 // SetSubscriptionAttributes changes some attributes of a subscription
 // given by ID or ARN (an empty value removes one) and returns it after
 // the change. The attributes are set one at a time, in name order
-// (FilterPolicy before FilterPolicyScope): when one is refused, the ones
-// before it stay set.
+// (FilterPolicy before FilterPolicyScope, but the scope first when a
+// subscription with a policy moves to the MessageBody scope): when one is
+// refused, the ones before it stay set.
 func (t *Topic) SetSubscriptionAttributes(ctx context.Context, idOrARN string, attrs map[string]string) (*Subscription, error) {
 	p, err := t.subscriptionPath(idOrARN)
 	if err != nil {

@@ -302,6 +302,17 @@ func TestRESTTopics(t *testing.T) {
 	}
 	restExpect(t, 200, "PATCH", subURL+"/"+raw.ID, map[string]any{"attributes": map[string]string{"RawMessageDelivery": "true"}}, &got)
 	restExpectError(t, 400, "InvalidParameter", "PATCH", subURL+"/"+raw.ID, map[string]any{"attributes": map[string]string{"RawMessageDelivery": "maybe"}})
+	// A nested (body) policy and its scope in one PATCH, and back.
+	restExpect(t, 200, "PATCH", subURL+"/"+filt.ID, map[string]any{"attributes": map[string]string{
+		"FilterPolicy": `{"order":{"kind":["new"]}}`, "FilterPolicyScope": "MessageBody"}}, &got)
+	if got.Attributes["FilterPolicyScope"] != "MessageBody" || got.Attributes["FilterPolicy"] != `{"order":{"kind":["new"]}}` {
+		t.Fatalf("patch to the body scope: %+v", got.Attributes)
+	}
+	restExpect(t, 200, "PATCH", subURL+"/"+filt.ID, map[string]any{"attributes": map[string]string{
+		"FilterPolicy": `{"kind":["new"]}`, "FilterPolicyScope": "MessageAttributes"}}, &got)
+	if got.Attributes["FilterPolicyScope"] != "MessageAttributes" {
+		t.Fatalf("patch back to the attributes scope: %+v", got.Attributes)
+	}
 
 	// Publish: the raw queue gets the bare message and its attributes,
 	// the filtered one an envelope only for kind=new, the endpoint a

@@ -474,7 +474,9 @@ func (s *Server) restGetSubscription(ctx context.Context, r *restRequest) (int, 
 
 // restPatchSubscription serves PATCH /v1/topics/{name}/subscriptions/{id}:
 // it sets the attributes given one at a time, in name order (so a
-// FilterPolicy before its FilterPolicyScope; an empty value removes one), and answers the subscription as GET does. A refused attribute
+// FilterPolicy before its FilterPolicyScope, except when a subscription
+// with a policy moves to the MessageBody scope; an empty value removes
+// one), and answers the subscription as GET does. A refused attribute
 // stops the call; the ones before it stay set.
 func (s *Server) restPatchSubscription(ctx context.Context, r *restRequest) (int, any, error) {
 	arn, err := r.subscriptionRef()
@@ -494,6 +496,18 @@ func (s *Server) restPatchSubscription(ctx context.Context, r *restRequest) (int
 			return 0, nil, err
 		}
 	}
+	if _, both := in.Attributes[fsm.SubAttrFilterPolicy]; both && in.Attributes[fsm.SubAttrFilterPolicyScope] == "MessageBody" {
+		// Moving a subscription that has a policy to the body scope: the
+		// scope first, since a nested (body) policy is refused under the
+		// attributes scope, and the current policy is valid in both.
+		view, err := s.cfg.Backend.GetSubscription(ctx, arn)
+		if err != nil {
+			return 0, nil, err
+		}
+		if view.Attributes[fsm.SubAttrFilterPolicy] != "" {
+			names = scopeFirst(names)
+		}
+	}
 	for _, n := range names {
 		req := fsm.SetSubscriptionAttributes{SubscriptionArn: arn, Name: n, Value: in.Attributes[n]}
 		if err := s.cfg.Backend.SetSubscriptionAttributes(ctx, req); err != nil {
@@ -505,6 +519,21 @@ func (s *Server) restPatchSubscription(ctx context.Context, r *restRequest) (int
 		return 0, nil, err
 	}
 	return http.StatusOK, restSubscriptionOf(view), nil
+}
+
+// scopeFirst moves FilterPolicyScope before FilterPolicy.
+func scopeFirst(names []string) []string {
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		switch n {
+		case fsm.SubAttrFilterPolicy:
+			out = append(out, fsm.SubAttrFilterPolicyScope, n)
+		case fsm.SubAttrFilterPolicyScope:
+		default:
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // restUnsubscribe serves DELETE /v1/topics/{name}/subscriptions/{id}.
