@@ -227,7 +227,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		"protocol": "sqs", "endpoint": qref.ARN,
 		"attributes": map[string]string{"RawMessageDelivery": "true", "FilterPolicy": `{"source":["console"]}`},
 	}, &sub)
-	hook := newSNSEndpoint(t)
+	hook := newTopicHook(t)
 	var pending struct{ ID string }
 	restJSON(t, "POST", c.Endpoint(other)+"/v1/topics/"+topic+"/subscriptions", map[string]any{"protocol": "http", "endpoint": hook.URL + "/hook"}, &pending)
 	subRow := fmt.Sprintf(`document.querySelector('#topics tr.sub[data-sub=%q]')`, sub.ID)

@@ -750,7 +750,7 @@ func TestGoClientTopics(t *testing.T) {
 	}
 
 	// HTTP: pending until confirmed with the token the endpoint got.
-	hook := newSNSEndpoint(t)
+	hook := newTopicHook(t)
 	hs, err := topic.Subscribe(ctx, "http", hook.URL+"/hook", nil)
 	if err != nil || !hs.Pending {
 		t.Fatalf("subscribe http: %+v %v", hs, err)

@@ -100,9 +100,9 @@ type restMsg struct {
 	} `json:"attributes"`
 }
 
-// receiveAll receives (and deletes) messages of a queue through the REST
+// restReceiveAll receives (and deletes) messages of a queue through the REST
 // API until want arrived, then waits a little more for extra ones.
-func receiveAll(t *testing.T, endpoint, queue string, want int) []restMsg {
+func restReceiveAll(t *testing.T, endpoint, queue string, want int) []restMsg {
 	t.Helper()
 	var got []restMsg
 	deadline := time.Now().Add(20 * time.Second)
@@ -134,16 +134,16 @@ func receiveAll(t *testing.T, endpoint, queue string, want int) []restMsg {
 	return got
 }
 
-// snsEndpoint is an HTTP endpoint that records the SNS messages pushed
+// topicHook is an HTTP endpoint that records the SNS messages pushed
 // to it.
-type snsEndpoint struct {
+type topicHook struct {
 	*httptest.Server
 	mu   sync.Mutex
 	msgs []map[string]string
 }
 
-func newSNSEndpoint(t *testing.T) *snsEndpoint {
-	e := &snsEndpoint{}
+func newTopicHook(t *testing.T) *topicHook {
+	e := &topicHook{}
 	e.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		m := map[string]string{"Type": "raw", "Message": string(b)}
@@ -167,7 +167,7 @@ func newSNSEndpoint(t *testing.T) *snsEndpoint {
 }
 
 // wait returns the first message pushed whose Type and Message match.
-func (e *snsEndpoint) wait(t *testing.T, typ, message string) map[string]string {
+func (e *topicHook) wait(t *testing.T, typ, message string) map[string]string {
 	t.Helper()
 	var found map[string]string
 	WaitFor(t, 30*time.Second, func() error {
@@ -247,7 +247,7 @@ func TestRESTTopics(t *testing.T) {
 		t.Fatalf("subscribing again made %s, want %s", again.ID, raw.ID)
 	}
 	restExpect(t, 201, "POST", subURL, map[string]any{"protocol": "sqs", "endpoint": queueARN[filtQ], "attributes": map[string]string{"FilterPolicy": `{"kind":["new"]}`}}, &filt)
-	hookSrv := newSNSEndpoint(t)
+	hookSrv := newTopicHook(t)
 	restExpect(t, 201, "POST", subURL, map[string]any{"protocol": "http", "endpoint": hookSrv.URL + "/sns"}, &hook)
 	if !hook.Pending || hook.ARN == "" || hook.Protocol != "http" {
 		t.Fatalf("subscribe http: %+v", hook)
@@ -332,7 +332,7 @@ func TestRESTTopics(t *testing.T) {
 		"message_structure": "json",
 		"attributes":        map[string]any{"kind": map[string]string{"data_type": "String", "string_value": "old"}},
 	}, nil)
-	rawMsgs := receiveAll(t, ep(), rawQ, 2)
+	rawMsgs := restReceiveAll(t, ep(), rawQ, 2)
 	bodies := map[string]bool{}
 	for _, m := range rawMsgs {
 		bodies[m.Body] = true
@@ -343,7 +343,7 @@ func TestRESTTopics(t *testing.T) {
 	if !bodies["order 1"] || !bodies["order 2 for queues"] {
 		t.Fatalf("raw queue got %v", bodies)
 	}
-	filtMsgs := receiveAll(t, ep(), filtQ, 1)
+	filtMsgs := restReceiveAll(t, ep(), filtQ, 1)
 	var env map[string]any
 	if err := json.Unmarshal([]byte(filtMsgs[0].Body), &env); err != nil {
 		t.Fatalf("filtered queue: not an envelope: %s", filtMsgs[0].Body)
@@ -372,8 +372,8 @@ func TestRESTTopics(t *testing.T) {
 		batch.Results[2].MessageID == "" || batch.Results[2].ID != "c" {
 		t.Fatalf("batch: %+v", batch)
 	}
-	receiveAll(t, ep(), rawQ, 2)
-	restExpectError(t, 400, "TooManyEntriesInBatchRequest", "POST", ep()+"/v1/topics/"+name+"/publish/batch", map[string]any{"messages": manyEntries(11)})
+	restReceiveAll(t, ep(), rawQ, 2)
+	restExpectError(t, 400, "TooManyEntriesInBatchRequest", "POST", ep()+"/v1/topics/"+name+"/publish/batch", map[string]any{"messages": restPublishEntries(11)})
 	restExpectError(t, 400, "EmptyBatchRequest", "POST", ep()+"/v1/topics/"+name+"/publish/batch", map[string]any{"messages": []any{}})
 
 	// Errors.
@@ -408,7 +408,7 @@ func TestRESTTopics(t *testing.T) {
 	}
 }
 
-func manyEntries(n int) []map[string]any {
+func restPublishEntries(n int) []map[string]any {
 	var out []map[string]any
 	for i := 0; i < n; i++ {
 		out = append(out, map[string]any{"id": fmt.Sprint("e", i), "message": "m"})

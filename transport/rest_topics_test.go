@@ -14,7 +14,7 @@ import (
 // SNS's errors get their REST status. Their behaviour against a real
 // cluster is tested in test/rest_topics_test.go.
 
-func failWith(err error) func(t *testing.T, mem *memBackend) {
+func restFailWith(err error) func(t *testing.T, mem *memBackend) {
 	return func(t *testing.T, mem *memBackend) { mem.failWith = err }
 }
 
@@ -23,7 +23,7 @@ func TestRESTTopicValidation(t *testing.T) {
 	for i := 0; i < 51; i++ {
 		tags[fmt.Sprint("k", i)] = "v"
 	}
-	tooManyTags := fmt.Sprintf(`{"name":"t","tags":%s}`, mustJSON(tags))
+	tooManyTags := fmt.Sprintf(`{"name":"t","tags":%s}`, restMustJSON(tags))
 	bad := func(name, method, path, body, code string) restCase {
 		return restCase{name: name, method: method, path: path, body: body, status: 400, code: code, untouched: true}
 	}
@@ -63,10 +63,10 @@ func TestRESTTopicValidation(t *testing.T) {
 		bad("publish attribute without type", "POST", "/v1/topics/t/publish", `{"message":"m","attributes":{"a":{"data_type":"","string_value":"v"}}}`, fsm.CodeSNSInvalidParameterValue),
 		bad("publish bad number", "POST", "/v1/topics/t/publish", `{"message":"m","attributes":{"a":{"data_type":"Number","string_value":"x"}}}`, fsm.CodeSNSInvalidParameterValue),
 		bad("publish unknown attribute type", "POST", "/v1/topics/t/publish", `{"message":"m","attributes":{"a":{"data_type":"Date","string_value":"x"}}}`, fsm.CodeSNSInvalidParameterValue),
-		bad("publish 11 attributes", "POST", "/v1/topics/t/publish", `{"message":"m","attributes":`+attrsJSON(11)+`}`, inv),
+		bad("publish 11 attributes", "POST", "/v1/topics/t/publish", `{"message":"m","attributes":`+restAttrsJSON(11)+`}`, inv),
 		bad("publish unknown field", "POST", "/v1/topics/t/publish", `{"message":"m","body":"x"}`, codeSerialization),
 		bad("batch empty", "POST", "/v1/topics/t/publish/batch", `{"messages":[]}`, fsm.CodeEmptyBatchRequest),
-		bad("batch of 11", "POST", "/v1/topics/t/publish/batch", publishBatchOf(11), fsm.CodeTooManyEntriesInBatch),
+		bad("batch of 11", "POST", "/v1/topics/t/publish/batch", restPublishBatchOf(11), fsm.CodeTooManyEntriesInBatch),
 		bad("batch without id", "POST", "/v1/topics/t/publish/batch", `{"messages":[{"message":"m"}]}`, codeMissingParam),
 		bad("batch bad id", "POST", "/v1/topics/t/publish/batch", `{"messages":[{"id":"a.b","message":"m"}]}`, fsm.CodeInvalidBatchEntryID),
 		bad("batch repeated id", "POST", "/v1/topics/t/publish/batch", `{"messages":[{"id":"a","message":"m"},{"id":"a","message":"m"}]}`, fsm.CodeBatchEntryIdsNotDistinct),
@@ -77,21 +77,21 @@ func TestRESTTopicValidation(t *testing.T) {
 }
 
 func TestRESTTopicErrors(t *testing.T) {
-	notFound := failWith(fsm.Errorf(fsm.CodeSNSNotFound, "Topic does not exist"))
+	notFound := restFailWith(fsm.Errorf(fsm.CodeSNSNotFound, "Topic does not exist"))
 	runRESTCases(t, []restCase{
 		{name: "get missing topic", setup: notFound, method: "GET", path: "/v1/topics/t", status: 404, code: fsm.CodeSNSNotFound},
 		{name: "delete missing topic", setup: notFound, method: "DELETE", path: "/v1/topics/t", status: 404, code: fsm.CodeSNSNotFound},
 		{name: "subscribe to a missing topic", setup: notFound, method: "POST", path: "/v1/topics/t/subscriptions",
 			body: `{"protocol":"sqs","endpoint":"arn:aws:sqs:us-east-1:000000000000:q"}`, status: 404, code: fsm.CodeSNSNotFound},
-		{name: "missing subscription", setup: failWith(fsm.Errorf(fsm.CodeSNSNotFound, "Subscription does not exist")), method: "DELETE",
+		{name: "missing subscription", setup: restFailWith(fsm.Errorf(fsm.CodeSNSNotFound, "Subscription does not exist")), method: "DELETE",
 			path: "/v1/topics/t/subscriptions/0f6c9b1e-2a0e-4c43-9a61-1d7f3b2d8c11", status: 404, code: fsm.CodeSNSNotFound},
-		{name: "missing resource", setup: failWith(fsm.Errorf("ResourceNotFound", "Resource does not exist")), method: "GET", path: "/v1/topics/t", status: 404, code: "ResourceNotFound"},
+		{name: "missing resource", setup: restFailWith(fsm.Errorf("ResourceNotFound", "Resource does not exist")), method: "GET", path: "/v1/topics/t", status: 404, code: "ResourceNotFound"},
 		{name: "publish to a missing topic", setup: notFound, method: "POST", path: "/v1/topics/t/publish", body: `{"message":"m","subject":"s"}`, status: 404, code: fsm.CodeSNSNotFound},
 		{name: "batch of invalid messages to a missing topic", setup: notFound, method: "POST", path: "/v1/topics/t/publish/batch",
 			body: `{"messages":[{"id":"a","message":""}]}`, status: 404, code: fsm.CodeSNSNotFound},
-		{name: "confirm with a bad token", setup: failWith(fsm.Errorf(fsm.CodeSNSInvalidParameter, "Invalid parameter: Token")), method: "POST",
+		{name: "confirm with a bad token", setup: restFailWith(fsm.Errorf(fsm.CodeSNSInvalidParameter, "Invalid parameter: Token")), method: "POST",
 			path: "/v1/topics/t/confirm", body: `{"token":"nope"}`, status: 400, code: fsm.CodeSNSInvalidParameter},
-		{name: "filter policy limit", setup: failWith(fsm.Errorf(fsm.CodeSNSFilterPolicyLimitExceeded, "Filter policy limit exceeded")), method: "PATCH",
+		{name: "filter policy limit", setup: restFailWith(fsm.Errorf(fsm.CodeSNSFilterPolicyLimitExceeded, "Filter policy limit exceeded")), method: "PATCH",
 			path: "/v1/topics/t/subscriptions/abc", body: `{"attributes":{"FilterPolicy":"{}"}}`, status: 403, code: fsm.CodeSNSFilterPolicyLimitExceeded},
 		{name: "method not allowed", method: "PUT", path: "/v1/topics/t/subscriptions/abc", status: 405, code: codeUnknownOperation,
 			check: func(t *testing.T, r reply, _ *memBackend) {
@@ -149,7 +149,7 @@ func TestRESTSubscriptionOf(t *testing.T) {
 	}
 }
 
-func mustJSON(v any) string {
+func restMustJSON(v any) string {
 	b, err := json.Marshal(v)
 	if err != nil {
 		panic(err)
@@ -157,15 +157,15 @@ func mustJSON(v any) string {
 	return string(b)
 }
 
-func attrsJSON(n int) string {
+func restAttrsJSON(n int) string {
 	m := map[string]map[string]string{}
 	for i := 0; i < n; i++ {
 		m[fmt.Sprint("a", i)] = map[string]string{"data_type": "String", "string_value": "v"}
 	}
-	return mustJSON(m)
+	return restMustJSON(m)
 }
 
-func publishBatchOf(n int) string {
+func restPublishBatchOf(n int) string {
 	var parts []string
 	for i := 0; i < n; i++ {
 		parts = append(parts, fmt.Sprintf(`{"id":"m%d","message":"x"}`, i))
