@@ -138,28 +138,30 @@ func (f *FSM) setTopicAttributes(c SetTopicAttributes) *Error {
 }
 
 func (f *FSM) tagTopic(c TagTopic) *Error {
-	t, ok := f.topics[c.Topic]
-	if !ok {
-		return Errorf("ResourceNotFound", "Resource does not exist")
-	}
-	tags := make(map[string]string, len(t.Tags)+len(c.Tags))
-	for k, v := range t.Tags {
-		tags[k] = v
-	}
-	for k, v := range c.Tags {
-		tags[k] = v
-	}
-	if len(tags) > 50 {
-		return Errorf("TagLimitExceeded", "Could not complete request: tag quota of per resource exceeded")
-	}
-	u := *t
-	u.Tags = tags
-	f.topics[c.Topic] = &u
-	return nil
+	return f.editTopicTags(c.Topic, func(tags map[string]string) *Error {
+		for k, v := range c.Tags {
+			tags[k] = v
+		}
+		if len(tags) > 50 {
+			return Errorf("TagLimitExceeded", "Could not complete request: tag quota of per resource exceeded")
+		}
+		return nil
+	})
 }
 
 func (f *FSM) untagTopic(c UntagTopic) *Error {
-	t, ok := f.topics[c.Topic]
+	return f.editTopicTags(c.Topic, func(tags map[string]string) *Error {
+		for _, k := range c.Keys {
+			delete(tags, k)
+		}
+		return nil
+	})
+}
+
+// editTopicTags runs edit on a copy of a topic's tags and keeps the copy
+// unless edit refuses it.
+func (f *FSM) editTopicTags(key TopicKey, edit func(map[string]string) *Error) *Error {
+	t, ok := f.topics[key]
 	if !ok {
 		return Errorf("ResourceNotFound", "Resource does not exist")
 	}
@@ -167,12 +169,12 @@ func (f *FSM) untagTopic(c UntagTopic) *Error {
 	for k, v := range t.Tags {
 		tags[k] = v
 	}
-	for _, k := range c.Keys {
-		delete(tags, k)
+	if err := edit(tags); err != nil {
+		return err
 	}
 	u := *t
 	u.Tags = tags
-	f.topics[c.Topic] = &u
+	f.topics[key] = &u
 	return nil
 }
 
@@ -206,7 +208,7 @@ func (f *FSM) subscribe(c Subscribe) any {
 		return snsInvalid("Invalid protocol type: %s", c.Protocol)
 	}
 	if !t.fifo() && c.Protocol == "sqs" && strings.HasSuffix(c.Endpoint, ".fifo") {
-		return snsInvalid("Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics")
+		return snsInvalid("Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics")
 	}
 	for _, arn := range t.Subs {
 		s := f.subs[arn]
