@@ -284,10 +284,18 @@ type PublishEntry struct {
 	MessageStructure string
 	// Attributes are the message attributes filter policies match.
 	Attributes map[string]Attribute
+	// MessageGroupID is required on a FIFO topic: a group's messages are
+	// delivered in order.
+	MessageGroupID string
+	// DeduplicationID, on a FIFO topic, makes a second publish with the
+	// same ID within 5 minutes deliver nothing (required unless the topic
+	// has ContentBasedDeduplication).
+	DeduplicationID string
 }
 
 func (e *PublishEntry) wire() wirePublish {
-	w := wirePublish{ID: e.ID, Message: e.Message, MessageStructure: e.MessageStructure, Attributes: toWireAttrs(e.Attributes)}
+	w := wirePublish{ID: e.ID, Message: e.Message, MessageStructure: e.MessageStructure, Attributes: toWireAttrs(e.Attributes),
+		MessageGroupID: e.MessageGroupID, DeduplicationID: e.DeduplicationID}
 	if e.Subject != "" {
 		s := e.Subject
 		w.Subject = &s
@@ -318,11 +326,25 @@ func WithMessageStructure(s string) PublishOption {
 	return func(e *PublishEntry) { e.MessageStructure = s }
 }
 
+// WithMessageGroup sets the message group of a publish to a FIFO topic.
+func WithMessageGroup(id string) PublishOption {
+	return func(e *PublishEntry) { e.MessageGroupID = id }
+}
+
+// WithDeduplicationID sets the deduplication ID of a publish to a FIFO
+// topic: with one, a publish retried after a lost answer is delivered
+// once.
+func WithDeduplicationID(id string) PublishOption {
+	return func(e *PublishEntry) { e.DeduplicationID = id }
+}
+
 // PublishResult is the outcome of one PublishEntry: MessageID, or Err.
 type PublishResult struct {
 	ID        string
 	MessageID string
-	Err       error
+	// SequenceNumber is set by FIFO topics.
+	SequenceNumber string
+	Err            error
 }
 
 // maxPublishBatchBytes is what the messages of one batch request may hold
@@ -337,7 +359,8 @@ const maxPublishBatchBytes = 256 * 1024
 // Unlike Queue.Send, a publish carries no idempotency key: when an answer
 // is lost (the leader died after committing the publish) and the client
 // retries, the message may be delivered twice, as SNS allows.
-// Subscribers should tolerate duplicates.
+// Subscribers should tolerate duplicates. FIFO topics are the exception:
+// they deduplicate by WithDeduplicationID (or by content) for 5 minutes.
 func (t *Topic) Publish(ctx context.Context, message string, opts ...PublishOption) (string, error) {
 	e := PublishEntry{Message: message}
 	for _, o := range opts {
@@ -384,7 +407,7 @@ func (t *Topic) PublishBatch(ctx context.Context, entries []PublishEntry) ([]Pub
 		}
 		for _, w := range in.Messages {
 			r, ok := byID[w.ID]
-			res := PublishResult{ID: w.ID, MessageID: r.MessageID}
+			res := PublishResult{ID: w.ID, MessageID: r.MessageID, SequenceNumber: r.SequenceNumber}
 			switch {
 			case !ok:
 				res.Err = fmt.Errorf("wharf: no result for batch entry %q", w.ID)

@@ -180,12 +180,15 @@ type wirePublish struct {
 	Subject          *string                  `json:"subject,omitempty"`
 	MessageStructure string                   `json:"message_structure,omitempty"`
 	Attributes       map[string]wireAttribute `json:"attributes,omitempty"`
+	MessageGroupID   string                   `json:"message_group_id,omitempty"`
+	DeduplicationID  string                   `json:"message_deduplication_id,omitempty"`
 }
 
 type wirePublishResult struct {
-	ID        string     `json:"id"`
-	MessageID string     `json:"message_id"`
-	Error     *wireEntry `json:"error"`
+	ID             string     `json:"id"`
+	MessageID      string     `json:"message_id"`
+	SequenceNumber string     `json:"sequence_number"`
+	Error          *wireEntry `json:"error"`
 }
 
 type wirePublishBatch struct {

@@ -815,3 +815,61 @@ func TestGoClientTopics(t *testing.T) {
 		t.Fatalf("delete twice: %v", err)
 	}
 }
+
+// A FIFO topic through the client: a publish needs a group, a repeated
+// deduplication ID is delivered once, a FIFO queue gets the group in order.
+func TestGoClientFifoTopic(t *testing.T) {
+	cl := shared(t)
+	c := newLibClient(t, cl.Endpoints()[:1])
+	ctx := ctxT(t, time.Minute)
+	name := uniq("golib-fifo")
+	queue := name + "-q.fifo"
+	if _, err := c.CreateQueue(ctx, queue, map[string]string{"FifoQueue": "true"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateTopic(ctx, name+".fifo", nil); !errors.Is(err, client.ErrInvalidParameter) {
+		t.Fatalf("a .fifo topic without FifoTopic: %v", err)
+	}
+	if _, err := c.CreateTopic(ctx, name+".fifo", map[string]string{"FifoTopic": "true"}); err != nil {
+		t.Fatal(err)
+	}
+	topic := c.Topic(name + ".fifo")
+	if _, err := topic.SubscribeQueue(ctx, queue, map[string]string{"RawMessageDelivery": "true"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := topic.Publish(ctx, "no group", client.WithDeduplicationID("x")); err == nil {
+		t.Fatal("a FIFO publish without a group was accepted")
+	}
+	for i, d := range []string{"d1", "d1", "d2"} {
+		if _, err := topic.Publish(ctx, fmt.Sprint("m", i), client.WithMessageGroup("g"), client.WithDeduplicationID(d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := topic.PublishBatch(ctx, []client.PublishEntry{
+		{Message: "b1", MessageGroupID: "g", DeduplicationID: "d3"},
+		{Message: "b2", MessageGroupID: "g", DeduplicationID: "d4"},
+	})
+	if err != nil || len(res) != 2 || res[0].Err != nil || res[1].Err != nil || res[0].SequenceNumber == "" || res[1].SequenceNumber <= res[0].SequenceNumber {
+		t.Fatalf("batch: %+v %v", res, err)
+	}
+	var got []string
+	WaitFor(t, 10*time.Second, func() error {
+		msgs, err := c.Queue(queue).Receive(ctx, client.MaxMessages(10), client.WaitTime(time.Second))
+		if err != nil {
+			return err
+		}
+		for _, m := range msgs {
+			got = append(got, m.Body)
+			if err := c.Queue(queue).Delete(ctx, m.ReceiptHandle); err != nil {
+				return err
+			}
+		}
+		if len(got) < 4 {
+			return fmt.Errorf("got %v", got)
+		}
+		return nil
+	})
+	if strings.Join(got, ",") != "m0,m2,b1,b2" {
+		t.Fatalf("the FIFO queue got %v, want m0,m2,b1,b2", got)
+	}
+}

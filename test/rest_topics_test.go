@@ -376,6 +376,29 @@ func TestRESTTopics(t *testing.T) {
 	restExpectError(t, 400, "TooManyEntriesInBatchRequest", "POST", ep()+"/v1/topics/"+name+"/publish/batch", map[string]any{"messages": restPublishEntries(11)})
 	restExpectError(t, 400, "EmptyBatchRequest", "POST", ep()+"/v1/topics/"+name+"/publish/batch", map[string]any{"messages": []any{}})
 
+	// A FIFO topic: a group is required, a repeated deduplication ID
+	// delivers once, answers carry the sequence number.
+	fifo := name + ".fifo"
+	restExpectError(t, 400, "InvalidParameter", "POST", ep()+"/v1/topics", map[string]any{"name": fifo})
+	restExpect(t, 201, "POST", ep()+"/v1/topics", map[string]any{"name": fifo, "attributes": map[string]string{"FifoTopic": "true"}}, nil)
+	var fq struct{ ARN string }
+	restExpect(t, 201, "POST", ep()+"/v1/queues", map[string]any{"name": name + "-q.fifo", "attributes": map[string]string{"FifoQueue": "true"}}, &fq)
+	restExpect(t, 201, "POST", ep()+"/v1/topics/"+fifo+"/subscriptions", map[string]any{"protocol": "sqs", "endpoint": fq.ARN, "attributes": map[string]string{"RawMessageDelivery": "true"}}, nil)
+	restExpectError(t, 400, "InvalidParameter", "POST", ep()+"/v1/topics/"+fifo+"/publish", map[string]any{"message": "m", "message_deduplication_id": "d"})
+	var seq1, seq2 struct {
+		MessageID      string `json:"message_id"`
+		SequenceNumber string `json:"sequence_number"`
+	}
+	restExpect(t, 200, "POST", ep()+"/v1/topics/"+fifo+"/publish", map[string]any{"message": "f1", "message_group_id": "g", "message_deduplication_id": "d1"}, &seq1)
+	restExpect(t, 200, "POST", ep()+"/v1/topics/"+fifo+"/publish", map[string]any{"message": "f1 again", "message_group_id": "g", "message_deduplication_id": "d1"}, &seq2)
+	if seq1.SequenceNumber == "" || seq2.MessageID != seq1.MessageID {
+		t.Fatalf("FIFO publishes: %+v %+v", seq1, seq2)
+	}
+	if m := restReceiveAll(t, ep(), name+"-q.fifo", 1); m[0].Body != "f1" {
+		t.Fatalf("FIFO queue got %+v", m)
+	}
+	restExpect(t, 204, "DELETE", ep()+"/v1/topics/"+fifo, nil, nil)
+
 	// Errors.
 	missing := uniq("rt-missing")
 	restExpectError(t, 404, "NotFound", "GET", ep()+"/v1/topics/"+missing, nil)

@@ -87,6 +87,9 @@ type restPublishInput struct {
 	// per protocol ("default" required; "sqs", "http", "https").
 	MessageStructure string              `json:"message_structure"`
 	Attributes       map[string]restAttr `json:"attributes"`
+	// MessageGroupID and DeduplicationID are for FIFO topics.
+	MessageGroupID  string `json:"message_group_id"`
+	DeduplicationID string `json:"message_deduplication_id"`
 }
 
 type restPublishOutput struct {
@@ -152,7 +155,7 @@ func isSNSNotFound(err error) bool {
 }
 
 // checkNewTopic runs CreateTopic's rules (snsCreateTopic's) on a name and
-// its attributes.
+// its attributes; the state machine checks the rest (FIFO topics).
 func checkNewTopic(name string, attrs map[string]string) error {
 	if err := checkTopicName(name); err != nil {
 		return err
@@ -161,9 +164,6 @@ func checkNewTopic(name string, attrs map[string]string) error {
 		if err := checkTopicAttributeValue(k, attrs[k]); err != nil {
 			return err
 		}
-	}
-	if strings.HasSuffix(name, ".fifo") && !strings.EqualFold(attrs[fsm.TopicAttrFifoTopic], "true") {
-		return snsInvalid("Topic Name")
 	}
 	return nil
 }
@@ -192,6 +192,12 @@ func restPublishEntry(in *restPublishInput) (fsm.PublishEntry, error) {
 	}
 	if in.MessageStructure != "" {
 		p.Set("MessageStructure", in.MessageStructure)
+	}
+	if in.MessageGroupID != "" {
+		p.Set("MessageGroupId", in.MessageGroupID)
+	}
+	if in.DeduplicationID != "" {
+		p.Set("MessageDeduplicationId", in.DeduplicationID)
 	}
 	for i, name := range slices.Sorted(maps.Keys(in.Attributes)) {
 		a := in.Attributes[name]

@@ -32,7 +32,6 @@ func TestRESTTopicValidation(t *testing.T) {
 		bad("create without name", "POST", "/v1/topics", `{}`, codeMissingParam),
 		bad("create bad name", "POST", "/v1/topics", `{"name":"a b"}`, inv),
 		bad("create long name", "POST", "/v1/topics", `{"name":"`+strings.Repeat("a", 257)+`"}`, inv),
-		bad("create fifo name without FifoTopic", "POST", "/v1/topics", `{"name":"t.fifo"}`, inv),
 		bad("create bad delivery policy", "POST", "/v1/topics", `{"name":"t","attributes":{"DeliveryPolicy":"{\"http\":{\"defaultHealthyRetryPolicy\":{\"numRetries\":-1}}}"}}`, inv),
 		bad("create with 51 tags", "POST", "/v1/topics", tooManyTags, "TagLimitExceeded"),
 		bad("create with an empty tag key", "POST", "/v1/topics", `{"name":"t","tags":{"":"v"}}`, inv),
@@ -132,6 +131,10 @@ func TestRESTPublishEntry(t *testing.T) {
 	}
 	if e.Attributes["s"].StringValue != "v" || e.Attributes["n"].DataType != "Number" || !bytes.Equal(e.Attributes["b"].BinaryValue, []byte{0, 1, 2}) {
 		t.Fatalf("attributes %+v", e.Attributes)
+	}
+	group := "g"
+	if e, err := restPublishEntry(&restPublishInput{Message: &group, MessageGroupID: "g1", DeduplicationID: "d1"}); err != nil || e.MessageGroupID != "g1" || e.DeduplicationID != "d1" {
+		t.Fatalf("FIFO fields: %+v %v", e, err)
 	}
 	plain := "plain"
 	if e, err := restPublishEntry(&restPublishInput{Message: &plain}); err != nil || e.Message != "plain" || e.Subject != "" || e.Attributes != nil {

@@ -148,6 +148,7 @@ func topicPublishCmd(f *clientFlags) *cobra.Command {
 	var (
 		attrs, numAttrs    []string
 		subject, structure string
+		group, dedupID     string
 		lines              bool
 	)
 	cmd := &cobra.Command{
@@ -159,7 +160,8 @@ with --lines. Several messages go in batches of 10. A message that the
 command retries after a lost answer may be delivered twice.`,
 		Example: `  wharf topic publish orders "order 42" --attr kind=new
   wharf topic publish orders '{"default":"d","sqs":"for queues"}' --structure json
-  seq 100 | wharf topic publish orders --lines --number-attr priority=1`,
+  seq 100 | wharf topic publish orders --lines --number-attr priority=1
+  wharf topic publish orders.fifo "order 42" --group customer-7 --dedup-id order-42`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := parseKV("attr", attrs)
@@ -186,7 +188,13 @@ command retries after a lost answer may be delivered twice.`,
 			defer done()
 			entries := make([]client.PublishEntry, len(msgs))
 			for i, m := range msgs {
-				e := client.PublishEntry{Message: m, Subject: subject, MessageStructure: structure}
+				e := client.PublishEntry{Message: m, Subject: subject, MessageStructure: structure, MessageGroupID: group}
+				if dedupID != "" {
+					e.DeduplicationID = dedupID
+					if len(msgs) > 1 {
+						e.DeduplicationID = fmt.Sprintf("%s-%d", dedupID, i)
+					}
+				}
 				for k, v := range a {
 					client.WithPublishAttribute(k, client.StringAttr(v))(&e)
 				}
@@ -253,6 +261,8 @@ command retries after a lost answer may be delivered twice.`,
 	fl.StringVar(&subject, "subject", "", "the messages' Subject")
 	fl.StringVar(&structure, "structure", "", `"json": each MESSAGE is a JSON object of one message per protocol (default, sqs, http, https)`)
 	fl.BoolVar(&lines, "lines", false, "read stdin as one message per non-empty line")
+	fl.StringVar(&group, "group", "", "message group ID (FIFO topics)")
+	fl.StringVar(&dedupID, "dedup-id", "", `deduplication ID (FIFO topics; with several messages, ID-0, ID-1...)`)
 	return cmd
 }
 
