@@ -230,7 +230,9 @@ func TestSNSHTTPRetriesAndDeadLetter(t *testing.T) {
 	sq := newSQS(ep)
 
 	// /fail answers 500 to every notification, /flaky to the first two,
-	// /reject answers 403 (a permanent failure: no retry).
+	// /reject answers 403 (a permanent failure: no retry); /topic-policy
+	// answers 500 and follows the topic's DeliveryPolicy (it has none of
+	// its own).
 	var notifMu sync.Mutex
 	notifs := map[string]int{}
 	hook := newPushHook(t, func(p hookPost, _ int) int {
@@ -241,7 +243,7 @@ func TestSNSHTTPRetriesAndDeadLetter(t *testing.T) {
 		defer notifMu.Unlock()
 		notifs[p.Path]++
 		switch p.Path {
-		case "/fail":
+		case "/fail", "/topic-policy":
 			return http.StatusInternalServerError
 		case "/flaky":
 			if notifs[p.Path] <= 2 {
@@ -254,22 +256,24 @@ func TestSNSHTTPRetriesAndDeadLetter(t *testing.T) {
 	})
 
 	name := uniq("http-retry")
-	ct, err := cl.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(name)})
+	ct, err := cl.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(name), Attributes: map[string]string{
+		"DeliveryPolicy": `{"http":{"defaultHealthyRetryPolicy":{"minDelayTarget":1,"maxDelayTarget":1,"numRetries":1,"numNoDelayRetries":0,"numMinDelayRetries":0,"numMaxDelayRetries":0,"backoffFunction":"linear"},"disableSubscriptionOverrides":false}}`,
+	}})
 	if err != nil {
 		t.Fatalf("CreateTopic: %v", err)
 	}
 	topic := aws.ToString(ct.TopicArn)
-	paths := []string{"/fail", "/flaky", "/reject"}
+	paths := []string{"/fail", "/flaky", "/reject", "/topic-policy"}
 	dlq := map[string]string{} // path -> DLQ URL
 	subs := map[string]string{}
 	for _, path := range paths {
 		dlq[path] = createQueue(t, sq, name+"-dlq"+strings.ReplaceAll(path, "/", "-"), nil)
+		attrs := map[string]string{"RedrivePolicy": fmt.Sprintf(`{"deadLetterTargetArn":%q}`, queueArn(t, sq, dlq[path]))}
+		if path != "/topic-policy" {
+			attrs["DeliveryPolicy"] = fastRetryPolicy
+		}
 		sub, err := cl.Subscribe(ctx, &sns.SubscribeInput{TopicArn: ct.TopicArn, Protocol: aws.String("http"),
-			Endpoint: aws.String(hook.URL + path), ReturnSubscriptionArn: true,
-			Attributes: map[string]string{
-				"DeliveryPolicy": fastRetryPolicy,
-				"RedrivePolicy":  fmt.Sprintf(`{"deadLetterTargetArn":%q}`, queueArn(t, sq, dlq[path])),
-			}})
+			Endpoint: aws.String(hook.URL + path), ReturnSubscriptionArn: true, Attributes: attrs})
 		if err != nil {
 			t.Fatalf("Subscribe %s: %v", path, err)
 		}
@@ -293,7 +297,7 @@ func TestSNSHTTPRetriesAndDeadLetter(t *testing.T) {
 	}
 
 	// The exhausted and the rejected message land in their DLQs.
-	for _, path := range []string{"/fail", "/reject"} {
+	for _, path := range []string{"/fail", "/reject", "/topic-policy"} {
 		var got sqstypes.Message
 		WaitFor(t, 60*time.Second, func() error {
 			out, err := sq.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(dlq[path]), WaitTimeSeconds: 2, MaxNumberOfMessages: 10})
@@ -334,6 +338,9 @@ func TestSNSHTTPRetriesAndDeadLetter(t *testing.T) {
 	}
 	if n := len(notifications("/reject")); n != 1 {
 		t.Errorf("/reject (403): %d delivery attempts, want 1 (a 4xx is not retried)", n)
+	}
+	if n := len(notifications("/topic-policy")); n != 2 {
+		t.Errorf("/topic-policy: %d delivery attempts, want 2 (the topic's numRetries 1)", n)
 	}
 
 	// /flaky succeeded on its third attempt: nothing in its DLQ.
