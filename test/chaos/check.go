@@ -30,6 +30,14 @@ func check(sc SegmentConfig, res *SegmentResult, ops []*history.Op, recs []*Reco
 		res.Fanout = checker.CheckFanout(ops)
 		res.Violations = append(res.Violations, res.Fanout.Findings...)
 	}
+	if sc.FifoProducers > 0 {
+		res.Fifo = checker.CheckFifo(ops, checker.QueueConfig{Visibility: workload.Visibility, Tolerance: 500 * time.Millisecond})
+		for _, f := range res.Fifo.Findings {
+			if f.Class != checker.Note {
+				res.Violations = append(res.Violations, f)
+			}
+		}
+	}
 	var windows []checker.FaultWindow
 	for _, r := range recs {
 		if r.Err != "" && r.Start == 0 {

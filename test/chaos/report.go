@@ -25,7 +25,10 @@ type Report struct {
 // Totals are the figures of the final line.
 type Totals struct {
 	Faults, Acked, Lost, Phantom, UnexplainedDup, Violations int
-	MaxUnavailable                                           time.Duration
+	// FifoOrder counts FIFO groups delivered out of send order (in
+	// Violations, not on the final line).
+	FifoOrder      int
+	MaxUnavailable time.Duration
 }
 
 // Totals sums the segments. Resurrections count as unexplained
@@ -44,6 +47,9 @@ func (r *Report) Totals() Totals {
 		if s.Fanout != nil {
 			t.Acked += s.Fanout.Acked
 		}
+		if s.Fifo != nil {
+			t.Acked += s.Fifo.Acked
+		}
 		for _, v := range s.Violations {
 			switch v.Class {
 			case checker.Lost:
@@ -52,6 +58,8 @@ func (r *Report) Totals() Totals {
 				t.Phantom++
 			case checker.UnexplainedDup, checker.Resurrection:
 				t.UnexplainedDup++
+			case checker.OutOfOrder:
+				t.FifoOrder++
 			}
 		}
 		t.Violations += len(s.Violations)
@@ -103,6 +111,10 @@ func (r *Report) Markdown() string {
 		if f := s.Fanout; f != nil {
 			fmt.Fprintf(&b, "- SNS publishes attempted %d, acked %d, distinct delivered to the subscribed queue %d\n", f.Attempted, f.Acked, f.Received)
 		}
+		if f := s.Fifo; f != nil {
+			fmt.Fprintf(&b, "- FIFO sends: %d bodies in %d groups (%d calls, %d resends after an unknown outcome), acked %d, distinct received %d, redeliveries %d (explained %d), out of order %d\n",
+				f.Attempted, f.Groups, f.Calls, f.Resends, f.Acked, f.Received, f.Dups, f.Explained, countClass(f.Findings, checker.OutOfOrder))
+		}
 		if s.Lin.Result != "" {
 			fmt.Fprintf(&b, "- linearizability: %s (%d ops, %d unknown)\n", s.Lin.Result, s.Lin.Ops, s.Lin.Unknown)
 		}
@@ -146,4 +158,15 @@ func (r *Report) Markdown() string {
 	}
 	b.WriteString(r.FinalLine() + "\n")
 	return b.String()
+}
+
+// countClass counts the findings of class c.
+func countClass(fs []checker.Finding, c checker.Class) int {
+	n := 0
+	for _, f := range fs {
+		if f.Class == c {
+			n++
+		}
+	}
+	return n
 }

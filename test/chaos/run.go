@@ -55,7 +55,7 @@ func Run(ctx context.Context, cfg Config) *Report {
 	netns := cfg.Backends != "docker"
 	base := func(name, backend string, plan Planner) SegmentConfig {
 		return SegmentConfig{Name: name, Backend: backend, Plan: plan, Dir: filepath.Join(cfg.Out, name),
-			Bin: cfg.Bin, Image: cfg.Image, Seed: cfg.Seed, Producers: 4, Consumers: 3, LinClients: 4, Publishers: 1, Rate: 20,
+			Bin: cfg.Bin, Image: cfg.Image, Seed: cfg.Seed, Producers: 4, Consumers: 3, LinClients: 4, Publishers: 1, FifoProducers: 3, FifoRate: 10, Rate: 20,
 			LinFor: 30 * time.Second, Warmup: 3 * time.Second, DrainTimeout: 45 * time.Second,
 			MaxUnavailable: cfg.MaxUnavailable, SnapshotThreshold: SnapshotThreshold, TrailingLogs: TrailingLogs,
 			KeepData: cfg.KeepData, Logf: cfg.Logf}

@@ -31,7 +31,11 @@ type SegmentConfig struct {
 	Producers, Consumers, LinClients int
 	// Publishers publish to an SNS topic with a raw-delivery queue
 	// subscribed, at Rate each; one consumer drains that queue.
-	Publishers                      int
+	Publishers int
+	// FifoProducers send to a FIFO queue, each in its own message group,
+	// at FifoRate each (Rate when 0); one consumer drains that queue.
+	FifoProducers                   int
+	FifoRate                        float64
 	Rate                            float64       // sends per second per producer
 	LinFor                          time.Duration // the lin clients run this long
 	Warmup                          time.Duration
@@ -49,6 +53,7 @@ type SegmentResult struct {
 	Faults         []*Record              `json:"faults"`
 	Queue          *checker.QueueResult   `json:"queue"`
 	Fanout         *checker.FanoutResult  `json:"fanout,omitempty"`
+	Fifo           *checker.FifoResult    `json:"fifo,omitempty"`
 	Lin            checker.LinResult      `json:"lin"`
 	Availability   []checker.Availability `json:"availability"`
 	MaxUnavailable time.Duration          `json:"max_unavailable_ns"`
@@ -128,22 +133,27 @@ func RunSegment(ctx context.Context, sc SegmentConfig) *SegmentResult {
 		eps.URLs[n] = cl.APIURL(n)
 	}
 	clients := workload.NewClients(eps)
-	mainURL, err := workload.CreateQueue(ctx, clients, "chaos-main", 30*time.Second)
-	if err == nil {
-		var linURL string
-		linURL, err = workload.CreateQueue(ctx, clients, "chaos-lin", 30*time.Second)
-		if err == nil {
-			var fan fanout
-			fan.topic, fan.queue, err = workload.CreateFanout(ctx, clients, "chaos-topic", "chaos-fanout", 30*time.Second)
-			if err == nil {
-				runWorkload(ctx, sc, res, cl, nem, clients, rec, mainURL, linURL, fan, rng, logf)
-			}
+	var q queues
+	err = func() (err error) {
+		if q.main, err = workload.CreateQueue(ctx, clients, "chaos-main", 30*time.Second); err != nil {
+			return err
 		}
-	}
+		if q.lin, err = workload.CreateQueue(ctx, clients, "chaos-lin", 30*time.Second); err != nil {
+			return err
+		}
+		if q.topic, q.fanout, err = workload.CreateFanout(ctx, clients, "chaos-topic", "chaos-fanout", 30*time.Second); err != nil {
+			return err
+		}
+		if sc.FifoProducers > 0 {
+			q.fifo, err = workload.CreateFifoQueue(ctx, clients, "chaos-fifo.fifo", 30*time.Second)
+		}
+		return err
+	}()
 	if err != nil {
 		res.violate(ClassHarness, "create queues: "+err.Error())
 		return res
 	}
+	runWorkload(ctx, sc, res, cl, nem, clients, rec, q, rng, logf)
 
 	ops := rec.Ops()
 	history.WriteJSONL(filepath.Join(sc.Dir, "history.jsonl"), ops)
@@ -153,19 +163,23 @@ func RunSegment(ctx context.Context, sc SegmentConfig) *SegmentResult {
 	return res
 }
 
-// fanout names the SNS sub-workload's topic and subscribed queue.
-type fanout struct{ topic, queue string }
+// queues are the URLs (and the topic ARN) the workloads use: the main
+// queue, the lin queue, the SNS sub-workload's topic and subscribed queue,
+// and the FIFO sub-workload's queue.
+type queues struct{ main, lin, topic, fanout, fifo string }
 
 // publisherIDs start here, so publish bodies never look like sends.
 const publisherIDs = 100
 
-// runWorkload runs producers, consumers, publishers and lin clients
-// through the fault plan, heals, drains, and checks counters and state
-// hashes.
+// runWorkload runs producers, consumers, publishers, FIFO producers and
+// lin clients through the fault plan, heals, drains, and checks counters
+// and state hashes.
 func runWorkload(ctx context.Context, sc SegmentConfig, res *SegmentResult, cl cluster.Cluster, nem *Nemesis,
-	clients *workload.Clients, rec *history.Recorder, mainURL, linURL string, fan fanout, rng *rand.Rand, logf func(string, ...any)) {
+	clients *workload.Clients, rec *history.Recorder, q queues, rng *rand.Rand, logf func(string, ...any)) {
+	mainURL, linURL := q.main, q.lin
 	seen := workload.NewSeen()
 	fanSeen := workload.NewSeen()
+	fifoSeen := workload.NewSeen()
 	var prodWG, consWG, linWG sync.WaitGroup
 	prodCtx, stopProd := context.WithCancel(ctx)
 	consCtx, stopCons := context.WithCancel(ctx)
@@ -182,8 +196,19 @@ func runWorkload(ctx context.Context, sc SegmentConfig, res *SegmentResult, cl c
 		go func() { defer prodWG.Done(); p.Run(prodCtx) }()
 	}
 	for i := 0; i < sc.Publishers; i++ {
-		p := &workload.Producer{ID: publisherIDs + i, Clients: clients, Rec: rec, Topic: fan.topic, Rate: sc.Rate}
+		p := &workload.Producer{ID: publisherIDs + i, Clients: clients, Rec: rec, Topic: q.topic, Rate: sc.Rate}
 		producers = append(producers, p)
+		prodWG.Add(1)
+		go func() { defer prodWG.Done(); p.Run(prodCtx) }()
+	}
+	var fifoProducers []*workload.FifoProducer
+	fifoRate := sc.FifoRate
+	if fifoRate <= 0 {
+		fifoRate = sc.Rate
+	}
+	for i := 0; i < sc.FifoProducers; i++ {
+		p := &workload.FifoProducer{ID: i, Clients: clients, Rec: rec, Queue: q.fifo, Rate: fifoRate}
+		fifoProducers = append(fifoProducers, p)
 		prodWG.Add(1)
 		go func() { defer prodWG.Done(); p.Run(prodCtx) }()
 	}
@@ -193,7 +218,12 @@ func runWorkload(ctx context.Context, sc SegmentConfig, res *SegmentResult, cl c
 		go func() { defer consWG.Done(); c.Run(consCtx) }()
 	}
 	if sc.Publishers > 0 {
-		c := &workload.Consumer{ID: sc.Consumers, Clients: clients, Rec: rec, Queue: fan.queue, Seen: fanSeen, Fanout: true}
+		c := &workload.Consumer{ID: sc.Consumers, Clients: clients, Rec: rec, Queue: q.fanout, Seen: fanSeen, Fanout: true}
+		consWG.Add(1)
+		go func() { defer consWG.Done(); c.Run(consCtx) }()
+	}
+	if sc.FifoProducers > 0 {
+		c := &workload.Consumer{ID: sc.Consumers + 1, Clients: clients, Rec: rec, Queue: q.fifo, Seen: fifoSeen, Fifo: true}
 		consWG.Add(1)
 		go func() { defer consWG.Done(); c.Run(consCtx) }()
 	}
@@ -257,9 +287,18 @@ func runWorkload(ctx context.Context, sc SegmentConfig, res *SegmentResult, cl c
 				all = false
 			}
 		}
+		for _, p := range fifoProducers {
+			if m := p.MaxAcked(); m > 0 && !fifoSeen.Has(workload.FifoBody(p.ID, m)) {
+				all = false
+			}
+		}
 		quiet, empties := seen.Quiet(rec.Clock().Now())
 		if sc.Publishers > 0 {
 			fq, fe := fanSeen.Quiet(rec.Clock().Now())
+			quiet, empties = min(quiet, fq), min(empties, fe)
+		}
+		if sc.FifoProducers > 0 {
+			fq, fe := fifoSeen.Quiet(rec.Clock().Now())
 			quiet, empties = min(quiet, fq), min(empties, fe)
 		}
 		if all && quiet > quietNeed && empties >= 3 {
@@ -275,10 +314,13 @@ func runWorkload(ctx context.Context, sc SegmentConfig, res *SegmentResult, cl c
 		res.violate(ClassDrain, fmt.Sprintf("the drain did not finish within %s (a lost message or a queue that never empties)", sc.DrainTimeout))
 	}
 	checkCounters(ctx, res, cl, clients, mainURL)
+	if sc.FifoProducers > 0 {
+		checkCounters(ctx, res, cl, clients, q.fifo)
+	}
 	checkStateHash(ctx, res, cl)
 }
 
-// checkCounters requires the main queue's counters to read 0 after the drain.
+// checkCounters requires a queue's counters to read 0 after the drain.
 func checkCounters(ctx context.Context, res *SegmentResult, cl cluster.Cluster, clients *workload.Clients, url string) {
 	deadline := time.Now().Add(15 * time.Second)
 	var last workload.Counters
@@ -299,7 +341,7 @@ func checkCounters(ctx context.Context, res *SegmentResult, cl cluster.Cluster, 
 	if lastErr != nil {
 		ev = "GetQueueAttributes: " + lastErr.Error()
 	}
-	res.violate(ClassCounters, "queue counters not 0 after the drain", ev)
+	res.violate(ClassCounters, "queue counters not 0 after the drain: "+url, ev)
 }
 
 // checkStateHash requires identical state hashes at the same applied index

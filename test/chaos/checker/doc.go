@@ -6,7 +6,9 @@
 // of their latest receipt handle (resurrection), duplicates that neither a
 // visibility expiry nor a lost receive response explains, acknowledgements
 // from nodes cut off from the majority, write unavailability per fault,
-// and linearizability of a small queue workload (porcupine).
+// FIFO message groups delivered out of send order or enqueued twice
+// despite deduplication, and linearizability of a small queue workload
+// (porcupine).
 //
 // Every finding carries the operations that prove it (IDs, times, nodes).
 package checker

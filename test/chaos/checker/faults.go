@@ -146,7 +146,7 @@ func acked(op *history.Op) bool {
 	if op.Outcome != history.OK {
 		return false
 	}
-	if op.Kind == history.Delete {
+	if op.Kind == history.Delete || op.Kind == history.FifoDelete {
 		for _, e := range op.Entries {
 			if e.Outcome == history.OK {
 				return true

@@ -31,6 +31,11 @@ const (
 	Publish       Kind = "publish"
 	FanoutReceive Kind = "fanout-receive"
 	FanoutDelete  Kind = "fanout-delete"
+	// The FIFO sub-workload: sends to a FIFO queue (one message group per
+	// producer), and the receives and deletes of its consumer.
+	FifoSend    Kind = "fifo-send"
+	FifoReceive Kind = "fifo-receive"
+	FifoDelete  Kind = "fifo-delete"
 )
 
 // Op is one operation of the history.
@@ -50,6 +55,11 @@ type Op struct {
 	// Body is the body sent (sends) or the message id to delete (lin deletes).
 	Body      string `json:"body,omitempty"`
 	MessageID string `json:"message_id,omitempty"`
+	// Group is a FIFO send's MessageGroupId (its MessageDeduplicationId is
+	// the body).
+	Group string `json:"group,omitempty"`
+	// SequenceNumber is what an ok FIFO send answered.
+	SequenceNumber string `json:"sequence_number,omitempty"`
 	// Messages are what an ok receive returned.
 	Messages []Msg `json:"messages,omitempty"`
 	// Entries are the entries of a delete batch, each with its outcome.
@@ -66,6 +76,10 @@ type Msg struct {
 	Handle    string `json:"handle"`
 	// ReceiveCount is ApproximateReceiveCount, 0 when absent.
 	ReceiveCount int `json:"receive_count"`
+	// Group and SequenceNumber are a FIFO message's MessageGroupId and
+	// SequenceNumber.
+	Group          string `json:"group,omitempty"`
+	SequenceNumber string `json:"sequence_number,omitempty"`
 }
 
 // DeleteEntry is one entry of a delete batch.

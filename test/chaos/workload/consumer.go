@@ -64,7 +64,9 @@ func (s *Seen) note(op *history.Op) {
 // Consumer receives up to 10 messages (long poll, visibility timeout) and
 // deletes them in one batch. Fanout marks the consumer of the queue
 // subscribed to the chaos topic: its operations are recorded as
-// FanoutReceive and FanoutDelete, apart from the main queue's.
+// FanoutReceive and FanoutDelete, apart from the main queue's. Fifo marks
+// the consumer of the FIFO queue (FifoReceive and FifoDelete; it asks for
+// the messages' groups and sequence numbers).
 type Consumer struct {
 	ID      int
 	Clients *Clients
@@ -72,12 +74,16 @@ type Consumer struct {
 	Queue   string
 	Seen    *Seen
 	Fanout  bool
+	Fifo    bool
 }
 
 // kinds are the operation kinds the consumer records.
 func (c *Consumer) kinds() (receive, del history.Kind) {
 	if c.Fanout {
 		return history.FanoutReceive, history.FanoutDelete
+	}
+	if c.Fifo {
+		return history.FifoReceive, history.FifoDelete
 	}
 	return history.Receive, history.Delete
 }
@@ -91,6 +97,10 @@ func (c *Consumer) Run(ctx context.Context) {
 		node := r.node()
 		op := c.Rec.Begin(proc, receiveKind, node)
 		op.Visibility = Visibility
+		sysAttrs := []types.MessageSystemAttributeName{types.MessageSystemAttributeNameApproximateReceiveCount}
+		if c.Fifo {
+			sysAttrs = append(sysAttrs, types.MessageSystemAttributeNameMessageGroupId, types.MessageSystemAttributeNameSequenceNumber)
+		}
 		cctx, cancel := context.WithTimeout(context.Background(), ReceiveWait+3*time.Second)
 		out, err := c.Clients.On(node).ReceiveMessage(cctx, &sqs.ReceiveMessageInput{
 			QueueUrl:                    aws.String(c.Queue),
@@ -98,7 +108,7 @@ func (c *Consumer) Run(ctx context.Context) {
 			WaitTimeSeconds:             int32(ReceiveWait / time.Second),
 			VisibilityTimeout:           int32(Visibility / time.Second),
 			MessageAttributeNames:       []string{"All"},
-			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameApproximateReceiveCount},
+			MessageSystemAttributeNames: sysAttrs,
 		})
 		cancel()
 		Outcome(op, err)
@@ -126,6 +136,8 @@ func toMsg(m types.Message) history.Msg {
 		hm.Attr = aws.ToString(a.StringValue)
 	}
 	hm.ReceiveCount, _ = strconv.Atoi(m.Attributes[string(types.MessageSystemAttributeNameApproximateReceiveCount)])
+	hm.Group = m.Attributes[string(types.MessageSystemAttributeNameMessageGroupId)]
+	hm.SequenceNumber = m.Attributes[string(types.MessageSystemAttributeNameSequenceNumber)]
 	return hm
 }
 
