@@ -25,7 +25,7 @@ type Report struct {
 // Totals are the figures of the final line.
 type Totals struct {
 	Faults, Acked, Lost, Phantom, UnexplainedDup, Violations int
-	// FifoOrder counts FIFO groups delivered out of send order (in
+	// FifoOrder counts FIFO order and group lock violations (in
 	// Violations, not on the final line).
 	FifoOrder      int
 	MaxUnavailable time.Duration
@@ -58,7 +58,7 @@ func (r *Report) Totals() Totals {
 				t.Phantom++
 			case checker.UnexplainedDup, checker.Resurrection:
 				t.UnexplainedDup++
-			case checker.OutOfOrder:
+			case checker.OutOfOrder, checker.GroupLock:
 				t.FifoOrder++
 			}
 		}
@@ -112,8 +112,9 @@ func (r *Report) Markdown() string {
 			fmt.Fprintf(&b, "- SNS publishes attempted %d, acked %d, distinct delivered to the subscribed queue %d\n", f.Attempted, f.Acked, f.Received)
 		}
 		if f := s.Fifo; f != nil {
-			fmt.Fprintf(&b, "- FIFO sends: %d bodies in %d groups (%d calls, %d resends after an unknown outcome), acked %d, distinct received %d, redeliveries %d (explained %d), out of order %d\n",
-				f.Attempted, f.Groups, f.Calls, f.Resends, f.Acked, f.Received, f.Dups, f.Explained, countClass(f.Findings, checker.OutOfOrder))
+			fmt.Fprintf(&b, "- FIFO sends: %d bodies in %d groups (%d calls, %d resends after an unknown outcome), acked %d, distinct received %d, redeliveries %d (explained %d), out of order %d, group lock broken %d\n",
+				f.Attempted, f.Groups, f.Calls, f.Resends, f.Acked, f.Received, f.Dups, f.Explained,
+				countClass(f.Findings, checker.OutOfOrder), countClass(f.Findings, checker.GroupLock))
 		}
 		if s.Lin.Result != "" {
 			fmt.Fprintf(&b, "- linearizability: %s (%d ops, %d unknown)\n", s.Lin.Result, s.Lin.Ops, s.Lin.Unknown)

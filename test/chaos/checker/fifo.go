@@ -12,8 +12,12 @@ import (
 	"github.com/wharfmq/wharf/test/chaos/history"
 )
 
-// OutOfOrder is a FIFO message group delivered out of send order.
-const OutOfOrder Class = "fifo_order"
+// FIFO finding classes: a message group delivered out of send order, and
+// a message delivered while another message of its group was in flight.
+const (
+	OutOfOrder Class = "fifo_order"
+	GroupLock  Class = "fifo_group_lock"
+)
 
 // DedupWindow is SQS's FIFO deduplication interval: resends of a body
 // within it must not enqueue it again.
@@ -64,7 +68,11 @@ func fifoBody(body string) (group string, n int, ok bool) {
 //     failed delete explains (the standard queue's rules);
 //   - fifo_order: per group, the first deliveries are not in send order
 //     (counter n received first after a later counter), or their
-//     SequenceNumbers do not increase.
+//     SequenceNumbers do not increase;
+//   - fifo_group_lock: a receive returned a message while another message
+//     of its group was certainly in flight from an earlier receive (its
+//     visibility timeout had not run out when the later receive completed,
+//     and no delete of it had been tried with a success or unknown outcome).
 func CheckFifo(ops []*history.Op, cfg QueueConfig) *FifoResult {
 	res := &FifoResult{}
 	sends := map[string][]*history.Op{}
@@ -102,8 +110,10 @@ func CheckFifo(ops []*history.Op, cfg QueueConfig) *FifoResult {
 		r   receipt
 	}
 	firsts := map[string][]first{}
+	byGroup := map[string][]receipt{} // every delivery, per group, in receive order
 	for _, op := range receives {
 		for _, m := range op.Messages {
+			byGroup[m.Group] = append(byGroup[m.Group], receipt{op, m})
 			if len(receipts[m.Body]) == 0 {
 				group, n, ok := fifoBody(m.Body)
 				if !ok {
@@ -150,6 +160,11 @@ func CheckFifo(ops []*history.Op, cfg QueueConfig) *FifoResult {
 					Evidence: []string{describe(prev.r.op), describe(cur.r.op)}})
 			}
 		}
+	}
+
+	// Group lock.
+	for _, g := range sortedKeys(byGroup) {
+		checkGroupLock(res, g, byGroup[g], deletes, cfg)
 	}
 
 	// Lost and phantom, per body.
@@ -257,6 +272,48 @@ func checkFifoDeliveries(res *FifoResult, body string, rs []receipt, sends []*hi
 }
 
 func keys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// checkGroupLock flags deliveries of a group made while another message of
+// the group was certainly in flight. rs is every delivery of the group in
+// receive order (one consumer: receives do not overlap).
+func checkGroupLock(res *FifoResult, group string, rs []receipt, deletes map[string][]deletion, cfg QueueConfig) {
+	for j, cur := range rs {
+		for i := 0; i < j; i++ {
+			prev := rs[i]
+			if prev.op == cur.op || prev.msg.Body == cur.msg.Body {
+				continue // one receive's batch; a redelivery is judged elsewhere
+			}
+			// prev's receive was applied no earlier than its invocation, so
+			// its message stays invisible at least until Invoke+Visibility.
+			if cur.op.Complete >= prev.op.Invoke+cfg.Visibility-cfg.Tolerance {
+				continue
+			}
+			tried := false
+			for _, d := range deletes[prev.msg.Handle] {
+				if d.entry.Outcome != history.Fail && d.op.Invoke < cur.op.Complete {
+					tried = true
+				}
+			}
+			if tried {
+				continue
+			}
+			res.Findings = append(res.Findings, Finding{Class: GroupLock, Body: cur.msg.Body,
+				Summary: fmt.Sprintf("group %s: %s delivered while %s was in flight (received %.3fs earlier, not deleted)",
+					group, cur.msg.Body, prev.msg.Body, (cur.op.Complete - prev.op.Invoke).Seconds()),
+				Evidence: []string{"in flight: " + describe(prev.op), "delivered: " + describe(cur.op)}})
+			break
+		}
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)

@@ -96,8 +96,8 @@ func TestFifoOutOfOrder(t *testing.T) {
 	h.send("f0-1", 0, history.OK, "")
 	h.send("f0-2", 100*time.Millisecond, history.OK, "")
 	h.recv(1*sec, h.fmsg("f0-2", 1, 11))
-	h.recv(2*sec, h.fmsg("f0-1", 1, 10))
-	fifoClasses(t, CheckFifo(h.ops, cfg), map[Class]int{OutOfOrder: 1})
+	h.recv(2*sec, h.fmsg("f0-1", 1, 10)) // and f0-2 was in flight
+	fifoClasses(t, CheckFifo(h.ops, cfg), map[Class]int{OutOfOrder: 1, GroupLock: 1})
 }
 
 func TestFifoSequenceNotIncreasing(t *testing.T) {
@@ -146,4 +146,31 @@ func TestFifoPhantom(t *testing.T) {
 	h.recv(2*sec, other)
 	// f0-1 refused yet delivered; f0-9 never sent and in the wrong group.
 	fifoClasses(t, CheckFifo(h.ops, cfg), map[Class]int{Phantom: 3})
+}
+
+func TestFifoGroupLock(t *testing.T) {
+	h := &fh{}
+	h.send("f0-1", 0, history.OK, "")
+	h.send("f0-2", 100*time.Millisecond, history.OK, "")
+	h.send("f0-3", 200*time.Millisecond, history.OK, "")
+	a, b, c := h.fmsg("f0-1", 1, 10), h.fmsg("f0-2", 1, 11), h.fmsg("f0-3", 1, 12)
+	h.recv(1*sec, a)
+	h.recv(2*sec, b) // f0-1 in flight (8 s visibility, no delete): the group was locked
+	h.del(3*sec, history.Unknown, b)
+	h.recv(4*sec, c) // f0-2's delete may have been applied; f0-1 still in flight
+	h.del(5*sec, history.OK, a, c)
+	fifoClasses(t, CheckFifo(h.ops, cfg), map[Class]int{GroupLock: 2})
+}
+
+func TestFifoGroupLockRespected(t *testing.T) {
+	h := &fh{}
+	h.send("f0-1", 0, history.OK, "")
+	h.send("f0-2", 100*time.Millisecond, history.OK, "")
+	a, b := h.fmsg("f0-1", 1, 10), h.fmsg("f0-2", 1, 11)
+	h.recv(1*sec, a)
+	h.del(1100*time.Millisecond, history.Unknown, a) // maybe deleted
+	h.recv(2*sec, b)
+	h.del(2100*time.Millisecond, history.Fail, b) // not deleted
+	h.recv(11*sec, h.fmsg("f0-2", 2, 11))         // after its visibility timeout
+	fifoClasses(t, CheckFifo(h.ops, cfg), map[Class]int{})
 }

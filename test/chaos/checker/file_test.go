@@ -26,6 +26,12 @@ func TestHistoryFile(t *testing.T) {
 	for _, f := range q.Findings {
 		t.Errorf("%s", f)
 	}
+	fr := CheckFifo(ops, QueueConfig{Visibility: 8 * time.Second, Tolerance: 500 * time.Millisecond})
+	t.Logf("fifo: bodies %d (calls %d, resends %d) acked %d received %d groups %d dups %d explained %d",
+		fr.Attempted, fr.Calls, fr.Resends, fr.Acked, fr.Received, fr.Groups, fr.Dups, fr.Explained)
+	for _, f := range fr.Findings {
+		t.Errorf("%s", f)
+	}
 	start := time.Now()
 	lr := CheckLinearizable(ops, 2*time.Minute, os.Getenv("CHAOS_HTML"))
 	t.Logf("lin: %s (%d ops, %d unknown) in %s", lr.Result, lr.Ops, lr.Unknown, time.Since(start))
