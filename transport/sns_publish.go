@@ -169,7 +169,10 @@ func (s *Server) snsPublish(ctx context.Context, c *call, p url.Values) (any, er
 	if err != nil {
 		return nil, err
 	}
-	if len(res) == 1 && res[0].Err != nil {
+	if len(res) != 1 {
+		return nil, errf(codeInternal, "The backend answered %d results for 1 message.", len(res))
+	}
+	if res[0].Err != nil {
 		return nil, res[0].Err
 	}
 	return snsPublishResult{MessageId: res[0].MessageID, SequenceNumber: res[0].SequenceNumber}, nil

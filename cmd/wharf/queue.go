@@ -187,11 +187,7 @@ exactly once even when the command retries on another node.`,
 					entries[i].Attributes[k] = client.StringAttr(v)
 				}
 			}
-			type sent struct {
-				MessageID string `json:"message_id,omitempty"`
-				Error     string `json:"error,omitempty"`
-			}
-			var out []sent
+			var out []messageResult
 			var firstErr error
 			if len(entries) == 1 {
 				var opts []client.SendOption
@@ -205,43 +201,17 @@ exactly once even when the command retries on another node.`,
 				if err != nil {
 					return classify(err)
 				}
-				out = append(out, sent{MessageID: id})
+				out = append(out, messageResult{MessageID: id})
 			} else {
 				res, err := q.SendBatch(ctx, entries)
 				if err != nil {
 					return classify(err)
 				}
 				for _, r := range res {
-					s := sent{MessageID: r.MessageID}
-					if r.Err != nil {
-						s.Error = r.Err.Error()
-						if firstErr == nil {
-							firstErr = r.Err
-						}
-					}
-					out = append(out, s)
+					out = append(out, newMessageResult(r.MessageID, r.Err, &firstErr))
 				}
 			}
-			if f.json {
-				if err := printJSON(cmd.OutOrStdout(), out); err != nil {
-					return err
-				}
-			} else {
-				rows := make([][]string, len(out))
-				for i, s := range out {
-					rows[i] = []string{s.MessageID, s.Error}
-					if s.Error == "" {
-						rows[i] = rows[i][:1]
-					}
-				}
-				if err := table(cmd.OutOrStdout(), []string{"MESSAGE-ID"}, rows); err != nil {
-					return err
-				}
-			}
-			if firstErr != nil {
-				return classify(fmt.Errorf("some messages were not sent: %w", firstErr))
-			}
-			return nil
+			return reportMessages(cmd, f.json, out, firstErr, "sent")
 		},
 	}
 	cmd.Flags().StringArrayVar(&attrs, "attr", nil, "String message attribute NAME=VALUE (repeatable)")
@@ -416,5 +386,49 @@ func simpleQueueCall(cmd *cobra.Command, f *clientFlags, name, verb string, call
 		return printJSON(cmd.OutOrStdout(), map[string]string{"queue": name, "result": verb})
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", verb, name)
+	return nil
+}
+
+// messageResult is one line of what send and publish print.
+type messageResult struct {
+	MessageID string `json:"message_id,omitempty"`
+	Error     string `json:"error,omitempty"`
+}
+
+// newMessageResult records one batch entry's outcome, keeping the first
+// error in *first.
+func newMessageResult(id string, err error, first *error) messageResult {
+	r := messageResult{MessageID: id}
+	if err != nil {
+		r.Error = err.Error()
+		if *first == nil {
+			*first = err
+		}
+	}
+	return r
+}
+
+// reportMessages prints the message IDs (and entry errors) of a send or
+// publish, as a table or JSON, and fails with the first entry error.
+func reportMessages(cmd *cobra.Command, asJSON bool, out []messageResult, firstErr error, verb string) error {
+	if asJSON {
+		if err := printJSON(cmd.OutOrStdout(), out); err != nil {
+			return err
+		}
+	} else {
+		rows := make([][]string, len(out))
+		for i, r := range out {
+			rows[i] = []string{r.MessageID, r.Error}
+			if r.Error == "" {
+				rows[i] = rows[i][:1]
+			}
+		}
+		if err := table(cmd.OutOrStdout(), []string{"MESSAGE-ID"}, rows); err != nil {
+			return err
+		}
+	}
+	if firstErr != nil {
+		return classify(fmt.Errorf("some messages were not %s: %w", verb, firstErr))
+	}
 	return nil
 }

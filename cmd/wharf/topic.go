@@ -203,11 +203,7 @@ command retries after a lost answer may be delivered twice.`,
 				}
 				entries[i] = e
 			}
-			type published struct {
-				MessageID string `json:"message_id,omitempty"`
-				Error     string `json:"error,omitempty"`
-			}
-			var out []published
+			var out []messageResult
 			var firstErr error
 			t := c.Topic(args[0])
 			if len(entries) == 1 {
@@ -216,43 +212,17 @@ command retries after a lost answer may be delivered twice.`,
 				if err != nil {
 					return classify(err)
 				}
-				out = append(out, published{MessageID: id})
+				out = append(out, messageResult{MessageID: id})
 			} else {
 				res, err := t.PublishBatch(ctx, entries)
 				if err != nil {
 					return classify(err)
 				}
 				for _, r := range res {
-					p := published{MessageID: r.MessageID}
-					if r.Err != nil {
-						p.Error = r.Err.Error()
-						if firstErr == nil {
-							firstErr = r.Err
-						}
-					}
-					out = append(out, p)
+					out = append(out, newMessageResult(r.MessageID, r.Err, &firstErr))
 				}
 			}
-			if f.json {
-				if err := printJSON(cmd.OutOrStdout(), out); err != nil {
-					return err
-				}
-			} else {
-				rows := make([][]string, len(out))
-				for i, p := range out {
-					rows[i] = []string{p.MessageID, p.Error}
-					if p.Error == "" {
-						rows[i] = rows[i][:1]
-					}
-				}
-				if err := table(cmd.OutOrStdout(), []string{"MESSAGE-ID"}, rows); err != nil {
-					return err
-				}
-			}
-			if firstErr != nil {
-				return classify(fmt.Errorf("some messages were not published: %w", firstErr))
-			}
-			return nil
+			return reportMessages(cmd, f.json, out, firstErr, "published")
 		},
 	}
 	fl := cmd.Flags()
