@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/wharfmq/wharf/fsm"
@@ -101,6 +102,16 @@ func (n *Node) deliver(client *http.Client, stop <-chan struct{}, d fsm.Delivery
 func (n *Node) post(ctx context.Context, client *http.Client, d fsm.Delivery, policy push.DeliveryPolicy) error {
 	if err := push.CheckEndpoint(d.Endpoint, d.Protocol, n.cfg.AllowPrivateEndpoints); err != nil {
 		return err
+	}
+	// The leader that stamped the notice may be gone (a notice outlives
+	// its leader in the outbox): point the unsigned URLs at this node,
+	// which serves the same replicated certificate. A --public-url makes
+	// both the same anyway.
+	if d.Notice.SigningCertURL != "" {
+		d.Notice.SigningCertURL = n.publicURL() + SigningCertPath
+	}
+	if base := d.Notice.BaseURL; base != "" && strings.HasPrefix(d.UnsubscribeURL, base) {
+		d.UnsubscribeURL = n.publicURL() + strings.TrimPrefix(d.UnsubscribeURL, base)
 	}
 	e := d.Notice.Envelope(d.TopicArn, d.UnsubscribeURL)
 	body := []byte(d.Notice.Message)

@@ -31,6 +31,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/wharfmq/wharf/node/push"
 )
 
 // snsLedger records what the publishers did.
@@ -158,6 +160,7 @@ func TestSNSPublishSurvivesLeaderKill(t *testing.T) {
 		return nil
 	})
 	killedAt := l.acks.Load()
+	killTime := time.Now()
 	if err := c.Kill(leader); err != nil {
 		t.Fatalf("kill leader %s: %v", c.Nodes[leader].ID, err)
 	}
@@ -169,6 +172,33 @@ func TestSNSPublishSurvivesLeaderKill(t *testing.T) {
 		t.Errorf("no publish was acknowledged after the kill (%d before, %d in all)", killedAt, len(acked))
 	}
 	checkSNSDelivered(t, ctx, c.Endpoint(newLeader), allURL, evenURL, hook, acked, got, "round 1")
+	// What was POSTed after the kill verifies against the certificate its
+	// SigningCertURL names, fetched now (as an endpoint that has not
+	// cached it would), with the killed node still down.
+	after, unreachable := 0, map[string]int{}
+	for _, p := range hook.Posts("/durable") {
+		if p.Type() != "Notification" || !p.At.After(killTime) {
+			continue
+		}
+		after++
+		env := parseEnvelope(t, p.Body)
+		if strings.HasPrefix(env.UnsubscribeURL, c.Endpoint(leader)) {
+			t.Errorf("a notification POSTed after the kill has the killed node's UnsubscribeURL %s", env.UnsubscribeURL)
+		}
+		resp, err := sdkHTTP.Get(env.SigningCertURL)
+		if err != nil {
+			unreachable[env.SigningCertURL]++
+			continue
+		}
+		cert, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err := push.Verify(env, string(cert)); err != nil {
+			t.Errorf("a notification POSTed after the kill does not verify with %s: %v", env.SigningCertURL, err)
+		}
+	}
+	for url, n := range unreachable {
+		t.Errorf("%d of %d notifications POSTed after the kill name a SigningCertURL that cannot be fetched: %s", n, after, url)
+	}
 
 	// Round 2: once the leader has taken a snapshot (raft checks the
 	// threshold every 10-20 s) the killed node, whose log ends before the
