@@ -114,6 +114,11 @@ func TestSNSHTTPSignedDelivery(t *testing.T) {
 				t.Fatalf("Subscribe: %v", err)
 			}
 			subArn := aws.ToString(sub.SubscriptionArn)
+			// Publish skips a subscription pending confirmation.
+			early, err := cl.Publish(ctx, &sns.PublishInput{TopicArn: ct.TopicArn, Message: aws.String("before confirmation")})
+			if err != nil {
+				t.Fatalf("Publish before confirmation: %v", err)
+			}
 			conf := confirmByURL(t, cl, hook, "/sns", topic, subArn, version)
 
 			// A notification: headers, envelope, signature.
@@ -133,6 +138,11 @@ func TestSNSHTTPSignedDelivery(t *testing.T) {
 				return func(p hookPost) bool { return p.Header.Get("x-amz-sns-message-id") == id }
 			}
 			p := hook.WaitPost(t, 30*time.Second, "/sns", "Notification", byID(msgID))
+			for _, q := range hook.Posts("/sns") {
+				if byID(aws.ToString(early.MessageId))(q) {
+					t.Errorf("a message published before the confirmation was delivered: %s", q.Body)
+				}
+			}
 			checkPushHeaders(t, p, "Notification", msgID, topic, subArn, "text/plain; charset=UTF-8", "notification")
 			if p.Header.Get("x-amz-sns-rawdelivery") != "" {
 				t.Errorf("x-amz-sns-rawdelivery on an envelope delivery: %q", p.Header.Get("x-amz-sns-rawdelivery"))
