@@ -161,7 +161,19 @@ type fifoGot struct {
 	body, group, messageID string
 	count                  int
 	seq                    uint64
+	at                     time.Time // when the receive answered
+	recv                   int       // which receive (1, 2, ...)
 }
+
+// fifoKept is a receive whose messages the consumer left undeleted: until
+// start + visibility their groups are locked.
+type fifoKept struct {
+	start time.Time
+	msgs  []fifoGot
+}
+
+// fifoVisibility is the consumer's visibility timeout.
+const fifoVisibility = 4 * time.Second
 
 // fifoLedger records the FIFO failover workload.
 type fifoLedger struct {
@@ -170,6 +182,7 @@ type fifoLedger struct {
 	maxAcked map[string]int        // by group: highest acknowledged counter
 	lastTry  map[string]int        // by group: highest counter attempted
 	got      []fifoGot             // every delivery, in receive order
+	kept     []fifoKept            // receives left undeleted on purpose
 	errs     map[string]int
 	acks     atomic.Int64
 	lastAck  atomic.Int64 // unix nanos: start of the latest acknowledged attempt
@@ -253,14 +266,18 @@ func runFifoProducer(ctx context.Context, wg *sync.WaitGroup, group string, loss
 	}
 }
 
-// runFifoConsumer receives up to 10 and deletes them in a batch.
+// runFifoConsumer receives up to 10 and deletes them in a batch, except
+// every 25th non-empty receive, which it leaves undeleted (their groups
+// stay locked until the visibility timeout ends).
 func runFifoConsumer(ctx context.Context, wg *sync.WaitGroup, clients []*sqs.Client, urls []string, l *fifoLedger) {
 	defer wg.Done()
+	nonEmpty := 0
 	for k := 0; ctx.Err() == nil; {
 		i := k % len(clients)
+		start := time.Now()
 		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		out, err := clients[i].ReceiveMessage(rctx, &sqs.ReceiveMessageInput{
-			QueueUrl: aws.String(urls[i]), MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 4,
+			QueueUrl: aws.String(urls[i]), MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: int32(fifoVisibility / time.Second),
 			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
 		})
 		cancel()
@@ -271,16 +288,27 @@ func runFifoConsumer(ctx context.Context, wg *sync.WaitGroup, clients []*sqs.Cli
 		if len(out.Messages) == 0 {
 			continue
 		}
+		nonEmpty++
 		var entries []types.DeleteMessageBatchRequestEntry
+		var gots []fifoGot
+		at := time.Now()
 		l.mu.Lock()
 		for j, m := range out.Messages {
-			g := fifoGot{body: aws.ToString(m.Body), group: m.Attributes["MessageGroupId"], messageID: aws.ToString(m.MessageId)}
+			g := fifoGot{body: aws.ToString(m.Body), group: m.Attributes["MessageGroupId"], messageID: aws.ToString(m.MessageId), at: at, recv: nonEmpty}
 			g.count, _ = strconv.Atoi(m.Attributes["ApproximateReceiveCount"])
 			g.seq, _ = strconv.ParseUint(m.Attributes["SequenceNumber"], 10, 64)
 			l.got = append(l.got, g)
+			gots = append(gots, g)
 			entries = append(entries, types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(j)), ReceiptHandle: m.ReceiptHandle})
 		}
+		keep := nonEmpty%25 == 0
+		if keep {
+			l.kept = append(l.kept, fifoKept{start: start, msgs: gots})
+		}
 		l.mu.Unlock()
+		if keep {
+			continue
+		}
 		dctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		if _, err := clients[i].DeleteMessageBatch(dctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(urls[i]), Entries: entries}); err != nil {
 			k++
@@ -461,6 +489,23 @@ func TestFifoKillLeader(t *testing.T) {
 			t.Errorf("%s: received as message %s, but its send was acknowledged as %s", g.body, g.messageID, id)
 		}
 	}
+	// Group lock: while a kept (undeleted) message is in flight, no other
+	// message of its group may be received.
+	locks := 0
+	for _, k := range l.kept {
+		until := k.start.Add(fifoVisibility - 500*time.Millisecond)
+		for _, held := range k.msgs {
+			locks++
+			for _, g := range l.got {
+				if g.group == held.group && g.body != held.body && g.recv > held.recv && g.at.Before(until) {
+					t.Errorf("GROUP LOCK: %s received %v after %s, which was left in flight (received %v earlier, visibility %v)",
+						g.body, g.at.Sub(k.start).Round(time.Millisecond), held.body, held.at.Sub(k.start).Round(time.Millisecond), fifoVisibility)
+					break
+				}
+			}
+		}
+	}
+	t.Logf("%d messages left undeleted on purpose (their groups locked for %v)", locks, fifoVisibility)
 	var summary []string
 	for _, group := range groups {
 		fs := firsts[group]

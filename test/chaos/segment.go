@@ -168,6 +168,10 @@ func RunSegment(ctx context.Context, sc SegmentConfig) *SegmentResult {
 // and the FIFO sub-workload's queue.
 type queues struct{ main, lin, topic, fanout, fifo string }
 
+// FifoSkipDeleteEvery: the FIFO consumer leaves every Nth non-empty
+// receive undeleted.
+const FifoSkipDeleteEvery = 150
+
 // publisherIDs start here, so publish bodies never look like sends.
 const publisherIDs = 100
 
@@ -223,7 +227,10 @@ func runWorkload(ctx context.Context, sc SegmentConfig, res *SegmentResult, cl c
 		go func() { defer consWG.Done(); c.Run(consCtx) }()
 	}
 	if sc.FifoProducers > 0 {
-		c := &workload.Consumer{ID: sc.Consumers + 1, Clients: clients, Rec: rec, Queue: q.fifo, Seen: fifoSeen, Fifo: true}
+		// Now and then a receive is left undeleted, so that the group
+		// lock is put to the test.
+		c := &workload.Consumer{ID: sc.Consumers + 1, Clients: clients, Rec: rec, Queue: q.fifo, Seen: fifoSeen, Fifo: true,
+			SkipDeleteEvery: FifoSkipDeleteEvery}
 		consWG.Add(1)
 		go func() { defer consWG.Done(); c.Run(consCtx) }()
 	}

@@ -75,6 +75,11 @@ type Consumer struct {
 	Seen    *Seen
 	Fanout  bool
 	Fifo    bool
+	// SkipDeleteEvery, when above 0, leaves the messages of every Nth
+	// non-empty receive undeleted (a consumer that failed to process
+	// them): they come back after the visibility timeout, and on a FIFO
+	// queue their groups stay locked until then.
+	SkipDeleteEvery int
 }
 
 // kinds are the operation kinds the consumer records.
@@ -93,6 +98,7 @@ func (c *Consumer) Run(ctx context.Context) {
 	r := &rotor{nodes: c.Clients.Nodes(), i: c.ID + 1}
 	proc := fmt.Sprintf("c%d", c.ID)
 	receiveKind, _ := c.kinds()
+	nonEmpty := 0
 	for ctx.Err() == nil {
 		node := r.node()
 		op := c.Rec.Begin(proc, receiveKind, node)
@@ -124,7 +130,14 @@ func (c *Consumer) Run(ctx context.Context) {
 			sleepCtx(ctx, 50*time.Millisecond)
 			continue
 		}
-		if len(op.Messages) > 0 && !c.delete(proc, node, op.Messages) {
+		if len(op.Messages) == 0 {
+			continue
+		}
+		nonEmpty++
+		if c.SkipDeleteEvery > 0 && nonEmpty%c.SkipDeleteEvery == 0 {
+			continue
+		}
+		if !c.delete(proc, node, op.Messages) {
 			r.next()
 		}
 	}
