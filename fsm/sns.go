@@ -401,11 +401,14 @@ func filterAttributes(attrs map[string]MessageAttribute) map[string]filterpolicy
 // sends it on to the subscription's dead-letter queue, if any; it is
 // dropped when neither exists, as SNS drops what it cannot deliver.
 func (f *FSM) deliverToQueue(now int64, s *subscription, n Notice, queueArn string, wake *[]QueueKey) {
-	q := f.queueByARN(queueArn)
-	if q == nil {
+	toDeadLetter := func() {
 		if dlq := subscriptionDeadLetterQueue(s.Attributes); dlq != "" && dlq != queueArn {
 			f.deliverToQueue(now, s, n, dlq, wake)
 		}
+	}
+	q := f.queueByARN(queueArn)
+	if q == nil {
+		toDeadLetter()
 		return
 	}
 	q.advance(now)
@@ -428,6 +431,12 @@ func (f *FSM) deliverToQueue(now int64, s *subscription, n Notice, queueArn stri
 		m.Attributes = n.Attributes
 	} else {
 		m.Body = envelopeJSON(n, s.Topic.ARN(), s.ARN)
+	}
+	if m.size() > q.intAttr(AttrMaximumMessageSize) {
+		// The queue refuses it, as SQS refuses SNS's send of a message
+		// over the queue's MaximumMessageSize.
+		toDeadLetter()
+		return
 	}
 	q.NextSeq++
 	q.insert(m, now)

@@ -573,6 +573,19 @@ sns.unsubscribe(SubscriptionArn=gone_sub)
 drain(q_url)
 drain(raw_url)
 
+# A message over the subscribed queue's MaximumMessageSize is refused by
+# the queue, as SQS refuses it, and goes to the subscription's DLQ.
+small_url, small_arn = new_queue("small", {"MaximumMessageSize": "1024"})
+small_sub = sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=small_arn, Attributes={
+    "RawMessageDelivery": "true", "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn})})["SubscriptionArn"]
+sns.publish(TopicArn=arn, Message="s" * 1000)
+sns.publish(TopicArn=arn, Message="L" * 1025)
+eq([len(m["Body"]) for m in drain(small_url, want=1)], [1000], "a queue with MaximumMessageSize 1024 gets only what fits")
+eq([len(m["Body"]) for m in drain(dlq_url, want=1)], [1025], "the message too large for the queue went to the subscription DLQ")
+sns.unsubscribe(SubscriptionArn=small_sub)
+drain(q_url)
+drain(raw_url)
+
 # =============================================================================
 # Filter policies, one subscription (and queue) per policy.
 F = [
