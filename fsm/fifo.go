@@ -65,7 +65,7 @@ func (q *queue) checkSendEntry(e SendEntry) *Error {
 	if e.MessageGroupID == "" {
 		return Errorf(CodeMissingParameter, "The request must contain the parameter MessageGroupId.")
 	}
-	if e.DelaySeconds >= 0 {
+	if e.DelaySeconds > 0 {
 		return Errorf(CodeInvalidParameterValue, "Value %d for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.", e.DelaySeconds)
 	}
 	return nil
@@ -104,20 +104,49 @@ func (q *queue) pickFifo(max int) []*message {
 
 // replayAttempt returns what an earlier receive with the same attempt ID
 // returned, if every message it handed out is still in flight under that
-// receive (none was deleted or had its visibility changed).
-func (q *queue) replayAttempt(id string, now int64) ([]ReceivedMessage, bool) {
+// receive (none was deleted or had its visibility changed), and restarts
+// their visibility timeout of vt seconds, as AWS does for such a retry.
+func (q *queue) replayAttempt(id string, now int64, vt int) ([]ReceivedMessage, bool) {
 	a, ok := q.attempts[id]
 	if !ok || a.ExpiresAt <= now {
 		return nil, false
 	}
+	msgs := make([]*message, 0, len(a.Result))
 	for _, r := range a.Result {
 		rc, _ := decodeReceipt(r.ReceiptHandle)
 		m, ok := q.all.Get(&message{Seq: rc.Seq})
 		if !ok || uint32(m.ReceiveCount) != rc.ReceiveCount || m.ReceiptNonce != rc.Nonce || !m.inFlightAt(now) {
 			return nil, false
 		}
+		msgs = append(msgs, m)
+	}
+	for _, m := range msgs {
+		u := *m
+		u.VisibleAt = now + int64(vt)*1000
+		q.replace(m, &u, now)
 	}
 	return a.Result, true
+}
+
+// redelay applies the queue's current DelaySeconds to the messages that
+// were never received and still wait out their delay.
+func (q *queue) redelay(now int64, wake *[]QueueKey) {
+	delay := int64(q.intAttr(AttrDelaySeconds)) * 1000
+	var waiting []*message
+	q.waiting.Ascend(func(m *message) bool {
+		if m.ReceiveCount == 0 {
+			waiting = append(waiting, m)
+		}
+		return true
+	})
+	for _, m := range waiting {
+		u := *m
+		u.VisibleAt = m.SentAt + delay
+		q.replace(m, &u, now)
+		if u.VisibleAt <= now {
+			*wake = append(*wake, q.Key)
+		}
+	}
 }
 
 // sortedAttempts lists a queue's attempts by ID, for snapshots.

@@ -189,3 +189,34 @@ func TestFairQueue(t *testing.T) {
 		t.Fatalf("second receive: %v", got)
 	}
 }
+
+// Found by the boto3 FIFO checks: an explicit DelaySeconds of 0 is
+// accepted, a replayed attempt restarts the visibility timeout, and a
+// lowered queue delay applies to the messages still waiting.
+func TestFifoDelayAndReplayVisibility(t *testing.T) {
+	h := newHarness(t)
+	h.ok(CreateQueue{Queue: fifoQueue, Attributes: map[string]string{AttrFifoQueue: "true", AttrContentBasedDeduplication: "true", AttrDelaySeconds: "60"}})
+	res := h.ok(SendMessages{Queue: fifoQueue, Entries: []SendEntry{{MessageID: "z", Body: "zero", DelaySeconds: 0, MessageGroupID: "g"}}}).([]SendResult)
+	if res[0].Err != nil {
+		t.Fatalf("DelaySeconds 0: %v", res[0].Err)
+	}
+	if got := h.receive(fifoQueue, 10, 3); len(got) != 0 {
+		t.Fatal("the queue's 60 s delay was skipped")
+	}
+	h.ok(SetQueueAttributes{Queue: fifoQueue, Attributes: map[string]string{AttrDelaySeconds: "0"}})
+	recv := func() []ReceivedMessage {
+		return h.ok(ReceiveMessages{Queue: fifoQueue, Max: 1, VisibilityTimeout: 3, Nonce: h.index, AttemptID: "A"}).([]ReceivedMessage)
+	}
+	first := recv()
+	if len(first) != 1 {
+		t.Fatal("a lowered delay did not release the waiting message")
+	}
+	h.now += 2000
+	if again := recv(); len(again) != 1 || again[0].ReceiptHandle != first[0].ReceiptHandle {
+		t.Fatalf("replay: %+v", again)
+	}
+	h.now += 1500 // 3.5 s after the first receive, 1.5 s after the replay
+	if got := h.receive(fifoQueue, 10, 3); len(got) != 0 {
+		t.Fatal("the replay did not restart the visibility timeout")
+	}
+}

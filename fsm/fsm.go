@@ -113,7 +113,7 @@ func (f *FSM) apply(id uint64, now int64, cmd any, wake *[]QueueKey) any {
 	case DeleteQueue:
 		return f.deleteQueue(now, c, wake)
 	case SetQueueAttributes:
-		return f.setQueueAttributes(now, c)
+		return f.setQueueAttributes(now, c, wake)
 	case TagQueue:
 		return f.tagQueue(now, c)
 	case UntagQueue:
@@ -252,7 +252,7 @@ func (f *FSM) deleteQueue(now int64, c DeleteQueue, wake *[]QueueKey) *Error {
 	return nil
 }
 
-func (f *FSM) setQueueAttributes(now int64, c SetQueueAttributes) *Error {
+func (f *FSM) setQueueAttributes(now int64, c SetQueueAttributes, wake *[]QueueKey) *Error {
 	q, ok := f.queues[c.Queue]
 	if !ok {
 		return queueNotFound()
@@ -277,9 +277,15 @@ func (f *FSM) setQueueAttributes(now int64, c SetQueueAttributes) *Error {
 			return err
 		}
 	}
+	oldDelay := q.intAttr(AttrDelaySeconds)
 	q.Attributes = merged
 	q.ModifiedAt = now
 	q.parsePolicies()
+	if q.fifo() && q.intAttr(AttrDelaySeconds) != oldDelay {
+		// On a FIFO queue a new delay applies to the messages still
+		// waiting out the old one (a standard queue keeps their delays).
+		q.redelay(now, wake)
+	}
 	return nil
 }
 
@@ -379,7 +385,7 @@ func (f *FSM) sendMessages(now int64, c SendMessages, wake *[]QueueKey) any {
 			continue
 		}
 		delay := e.DelaySeconds
-		if delay < 0 {
+		if delay < 0 || q.fifo() {
 			delay = q.intAttr(AttrDelaySeconds)
 		}
 		m.VisibleAt = now + int64(delay)*1000
@@ -410,8 +416,12 @@ func (f *FSM) receiveMessages(now int64, c ReceiveMessages, wake *[]QueueKey) an
 		return queueNotFound()
 	}
 	q.advance(now)
+	vt := c.VisibilityTimeout
+	if vt < 0 {
+		vt = q.intAttr(AttrVisibilityTimeout)
+	}
 	if c.AttemptID != "" && q.fifo() {
-		if res, ok := q.replayAttempt(c.AttemptID, now); ok {
+		if res, ok := q.replayAttempt(c.AttemptID, now, vt); ok {
 			return res
 		}
 	}
@@ -421,10 +431,6 @@ func (f *FSM) receiveMessages(now int64, c ReceiveMessages, wake *[]QueueKey) an
 	}
 	if q.waitingInFlight >= limit {
 		return Errorf(CodeOverLimit, "Too many messages in flight: the queue has %d in-flight messages.", q.waitingInFlight)
-	}
-	vt := c.VisibilityTimeout
-	if vt < 0 {
-		vt = q.intAttr(AttrVisibilityTimeout)
 	}
 	var dlq *queue
 	if q.redrive != nil {

@@ -419,11 +419,15 @@ func (f *FSM) deliverToQueue(now int64, s *subscription, n Notice, queueArn stri
 		Seq:       q.NextSeq, MessageGroupID: n.MessageGroupID,
 	}
 	if q.fifo() {
-		// A FIFO queue keeps the publish's group and deduplication ID
-		// (the topic already dropped duplicates).
+		// A FIFO queue keeps the publish's group and deduplication ID,
+		// and deduplicates it like a send (two topics may deliver the
+		// same ID).
 		m.DeduplicationID = n.DeduplicationID
 		if m.MessageGroupID == "" {
 			return // a standard topic's message cannot enter a FIFO queue
+		}
+		if _, dup := q.dedup.lookup(q.fifoDedupKey(m.MessageGroupID, m.DeduplicationID), now); dup {
+			return
 		}
 	}
 	if s.raw() {
@@ -437,6 +441,9 @@ func (f *FSM) deliverToQueue(now int64, s *subscription, n Notice, queueArn stri
 		// over the queue's MaximumMessageSize.
 		toDeadLetter()
 		return
+	}
+	if q.fifo() {
+		q.dedup.remember(&dedupEntry{Key: q.fifoDedupKey(m.MessageGroupID, m.DeduplicationID), MessageID: m.ID, Seq: m.Seq, ExpiresAt: now + dedupWindow})
 	}
 	q.NextSeq++
 	q.insert(m, now)

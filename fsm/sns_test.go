@@ -248,3 +248,21 @@ func TestFifoTopic(t *testing.T) {
 		t.Fatalf("FIFO subscriber got %+v", got)
 	}
 }
+
+// Two FIFO topics delivering the same deduplication ID to one FIFO queue:
+// the queue deduplicates like a send.
+func TestFifoQueueDeduplicatesFanOut(t *testing.T) {
+	h := newHarness(t)
+	fq := queueKey("both.fifo")
+	h.ok(CreateQueue{Queue: fq, Attributes: map[string]string{AttrFifoQueue: "true"}})
+	for i, name := range []string{"t1.fifo", "t2.fifo"} {
+		topic := TopicKey{Region: "us-east-1", Account: "000000000000", Name: name}
+		h.ok(CreateTopic{Topic: topic, Attributes: map[string]string{TopicAttrFifoTopic: "true"}})
+		h.ok(Subscribe{Topic: topic, Protocol: "sqs", Endpoint: fq.ARN(), SubscriptionID: fmt.Sprint("s", i), Token: "t",
+			Attributes: map[string]string{SubAttrRawMessageDelivery: "true"}})
+		h.ok(Publish{Topic: topic, Timestamp: h.now, Entries: []PublishEntry{{MessageID: fmt.Sprint("m", i), Message: "x", MessageGroupID: "g", DeduplicationID: "shared"}}})
+	}
+	if got := h.receive(fq, 10, 30); len(got) != 1 {
+		t.Fatalf("the FIFO queue holds %d copies of one deduplication ID", len(got))
+	}
+}

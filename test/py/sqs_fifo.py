@@ -38,13 +38,6 @@ def expect_error(fn, code, what, **kw):
     return ""
 
 
-def known_bug(cond, what):
-    """A check of a known server divergence from AWS, reported in the
-    output but not failing the script until the server is fixed."""
-    if not cond:
-        print("KNOWN BUG (not counted):", what, flush=True)
-
-
 def fifo(suffix, attrs=None):
     """Creates the FIFO queue PREFIX-suffix.fifo; returns its URL."""
     a = {"FifoQueue": "true"}
@@ -157,10 +150,9 @@ expect_error(sqs.send_message, "InvalidParameterValue", "SendMessage to FIFO wit
 # also does.
 try:
     sqs.send_message(QueueUrl=q1, MessageBody="x", MessageGroupId="g0", MessageDeduplicationId="delay0", DelaySeconds=0)
-    known_bug(True, "")
     delete_all(q1, recv(q1, wait=1))
 except ClientError as e:
-    known_bug(False, f"SendMessage to FIFO with an explicit DelaySeconds=0 refused: {e.response['Error']}")
+    check(False, f"SendMessage to FIFO with an explicit DelaySeconds=0 refused: {e.response['Error']}")
 expect_error(sqs.send_message, "InvalidParameterValue", "SendMessage to a standard queue with MessageDeduplicationId",
              QueueUrl=std, MessageBody="x", MessageDeduplicationId="d")
 expect_error(sqs.send_message, "InvalidParameterValue", "SendMessage with a 129-character MessageGroupId",
@@ -439,14 +431,14 @@ for _, e in envs:
     eq(e.get("TopicArn"), topic, "envelope TopicArn")
     check("Signature" not in e, "a FIFO topic's envelope carries a Signature")
 
-# --- known divergences (reported, not counted) --------------------------------
+# --- behaviours an earlier version got wrong -------------------------------------
 # The SQS Developer Guide: "For FIFO queues, the per-queue delay setting is
 # retroactive".
 q8 = fifo("q8", {"ContentBasedDeduplication": "true", "DelaySeconds": "60"})
 sqs.send_message(QueueUrl=q8, MessageBody="delayed", MessageGroupId="g")
 sqs.set_queue_attributes(QueueUrl=q8, Attributes={"DelaySeconds": "0"})
 got = recv(q8, wait=1)
-known_bug([m["Body"] for m in got] == ["delayed"],
+check([m["Body"] for m in got] == ["delayed"],
           f"FIFO queue DelaySeconds lowered 60 -> 0 is not retroactive: receive got {[m['Body'] for m in got]}")
 delete_all(q8, got)
 # SNS passes the deduplication ID on to a subscribed FIFO queue, whose own
@@ -467,7 +459,7 @@ while time.time() < deadline:
         break
     got += msgs
     delete_all(q9, msgs)
-known_bug([m["Body"] for m in got] == ["via topic"],
+check([m["Body"] for m in got] == ["via topic"],
           f"FIFO queue deduplication skipped for SNS deliveries: one deduplication ID delivered {[m['Body'] for m in got]}")
 
 # --- clean up ------------------------------------------------------------------------
