@@ -81,8 +81,8 @@ type hookPost struct {
 func (p hookPost) Type() string { return p.Header.Get("x-amz-sns-message-type") }
 
 // pushHook is an HTTP endpoint on 127.0.0.1 that SNS subscriptions push
-// to. Every POST is recorded; respond picks the status of each (200 when
-// nil).
+// to. Every POST is recorded once answered; respond picks the status of
+// each (200 when nil) and may be called concurrently.
 type pushHook struct {
 	*httptest.Server
 	mu      sync.Mutex
@@ -107,9 +107,11 @@ func newPushHook(t testing.TB, respond func(p hookPost, nth int) int) *pushHook 
 				nth++
 			}
 		}
+		h.mu.Unlock()
 		if h.respond != nil {
-			p.Status = h.respond(p, nth)
+			p.Status = h.respond(p, nth) // unlocked: it may take its time
 		}
+		h.mu.Lock()
 		h.posts = append(h.posts, p)
 		h.mu.Unlock()
 		w.WriteHeader(p.Status)
