@@ -78,6 +78,7 @@ func UnsubscribeConfirmationMessage(subscriptionArn string) string {
 		".\nTo cancel this operation and restore the subscription, visit the SubscribeURL included in this message."
 }
 
+// IsConfirmation reports whether typ is one of the two confirmation types.
 func IsConfirmation(typ string) bool {
 	return typ == TypeSubscriptionConfirmation || typ == TypeUnsubscribeConfirmation
 }
