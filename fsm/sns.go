@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -40,6 +41,9 @@ type subscription struct {
 	Attributes map[string]string
 	Pending    bool
 	Token      string
+	// MoreTokens are the tokens of confirmations sent again (a pending
+	// endpoint subscribed again); each confirms, like Token.
+	MoreTokens []string `codec:",omitempty"`
 	// filter is the parsed FilterPolicy (nil: everything matches).
 	filter *filterpolicy.Policy
 }
@@ -220,6 +224,17 @@ func (f *FSM) subscribe(c Subscribe) any {
 				return snsInvalid("Attributes Reason: Subscription already exists with different attributes")
 			}
 		}
+		if s.Pending && c.Token != "" {
+			// Subscribing a pending endpoint again sends a new
+			// confirmation, as SNS does; either token confirms.
+			u := *s
+			u.MoreTokens = append(append([]string(nil), s.MoreTokens...), c.Token)
+			if len(u.MoreTokens) > maxExtraTokens {
+				u.MoreTokens = u.MoreTokens[len(u.MoreTokens)-maxExtraTokens:]
+			}
+			f.subs[arn] = &u
+			f.queueConfirmation(&u, c)
+		}
 		return SubscribeResult{SubscriptionArn: s.ARN, Pending: s.Pending}
 	}
 	if filter != nil && f.filterPolicies(t, "") >= maxFilterPoliciesPerTopic {
@@ -232,17 +247,27 @@ func (f *FSM) subscribe(c Subscribe) any {
 	if c.Protocol == "http" || c.Protocol == "https" {
 		s.Pending = true
 		s.Token = c.Token
-		n := c.Confirmation
-		n.Type = "SubscriptionConfirmation"
-		n.Token = c.Token
-		f.outbox.add(&delivery{SubscriptionArn: s.ARN, Notice: n, NextAt: n.Timestamp})
-		f.wakeOutbox = true
+		f.queueConfirmation(s, c)
 	}
 	f.subs[s.ARN] = s
 	u := *t
 	u.Subs = append(append([]string(nil), t.Subs...), s.ARN)
 	f.topics[c.Topic] = &u
 	return SubscribeResult{SubscriptionArn: s.ARN, Pending: s.Pending}
+}
+
+// maxExtraTokens bounds the confirmation tokens a pending subscription
+// keeps from repeated subscribes.
+const maxExtraTokens = 10
+
+// queueConfirmation puts the SubscriptionConfirmation the leader stamped
+// into c in the outbox for s.
+func (f *FSM) queueConfirmation(s *subscription, c Subscribe) {
+	n := c.Confirmation
+	n.Type = "SubscriptionConfirmation"
+	n.Token = c.Token
+	f.outbox.add(&delivery{SubscriptionArn: s.ARN, Notice: n, NextAt: n.Timestamp})
+	f.wakeOutbox = true
 }
 
 func (f *FSM) confirmSubscription(c ConfirmSubscription) any {
@@ -252,7 +277,7 @@ func (f *FSM) confirmSubscription(c ConfirmSubscription) any {
 	}
 	for _, arn := range t.Subs {
 		s := f.subs[arn]
-		if s.Token == "" || s.Token != c.Token {
+		if s.Token == "" || (s.Token != c.Token && !slices.Contains(s.MoreTokens, c.Token)) {
 			continue
 		}
 		if s.Pending {

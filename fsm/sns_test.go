@@ -266,3 +266,25 @@ func TestFifoQueueDeduplicatesFanOut(t *testing.T) {
 		t.Fatalf("the FIFO queue holds %d copies of one deduplication ID", len(got))
 	}
 }
+
+// Subscribing a still-pending HTTP endpoint again sends a new
+// confirmation; the tokens of both confirm.
+func TestResubscribePendingSendsNewConfirmation(t *testing.T) {
+	h := newHarness(t)
+	h.ok(CreateTopic{Topic: testTopic})
+	sub := func(token string) SubscribeResult {
+		return h.ok(Subscribe{Topic: testTopic, Protocol: "https", Endpoint: "https://example.test/x", SubscriptionID: token, Token: token,
+			Confirmation: Notice{MessageID: token, Timestamp: h.now}}).(SubscribeResult)
+	}
+	a, b := sub("tok1"), sub("tok2")
+	if a.SubscriptionArn != b.SubscriptionArn || !b.Pending {
+		t.Fatalf("re-subscribe: %+v %+v", a, b)
+	}
+	due, _ := h.f.DueDeliveries(h.now, 10)
+	if len(due) != 2 || due[1].Notice.Token != "tok2" {
+		t.Fatalf("confirmations queued: %+v", due)
+	}
+	h.code(ConfirmSubscription{Topic: testTopic, Token: "tok3"}, CodeSNSInvalidParameter)
+	h.ok(ConfirmSubscription{Topic: testTopic, Token: "tok2"})
+	h.ok(ConfirmSubscription{Topic: testTopic, Token: "tok1"})
+}
