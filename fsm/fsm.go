@@ -142,7 +142,7 @@ func (f *FSM) apply(id uint64, now int64, cmd any, wake *[]QueueKey) any {
 	case UntagTopic:
 		return f.untagTopic(c)
 	case Subscribe:
-		return f.subscribe(c)
+		return f.subscribe(now, c)
 	case ConfirmSubscription:
 		return f.confirmSubscription(c)
 	case Unsubscribe:
@@ -595,6 +595,7 @@ func (f *FSM) sweep(now int64, wake *[]QueueKey) {
 			delete(f.deleted, k)
 		}
 	}
+	f.expirePending(now)
 	sort.Slice(*wake, func(i, j int) bool { return lessKey((*wake)[i], (*wake)[j]) })
 }
 
@@ -664,6 +665,11 @@ func (f *FSM) NeedsSweep(now int64) bool {
 			return true
 		}
 		if e, ok := q.dedup.byExpiry.Min(); ok && e.ExpiresAt <= now {
+			return true
+		}
+	}
+	for _, s := range f.subs {
+		if s.Pending && s.CreatedAt > 0 && s.CreatedAt+pendingLifetime <= now {
 			return true
 		}
 	}

@@ -41,6 +41,9 @@ type subscription struct {
 	Attributes map[string]string
 	Pending    bool
 	Token      string
+	// CreatedAt is when the subscription was made (epoch ms): a pending
+	// one is deleted pendingLifetime later.
+	CreatedAt int64 `codec:",omitempty"`
 	// MoreTokens are the tokens of confirmations sent again (a pending
 	// endpoint subscribed again); each confirms, like Token.
 	MoreTokens []string `codec:",omitempty"`
@@ -193,7 +196,7 @@ func (f *FSM) filterPolicies(t *topic, except string) int {
 	return n
 }
 
-func (f *FSM) subscribe(c Subscribe) any {
+func (f *FSM) subscribe(now int64, c Subscribe) any {
 	t, ok := f.topics[c.Topic]
 	if !ok {
 		return topicNotFound()
@@ -241,7 +244,7 @@ func (f *FSM) subscribe(c Subscribe) any {
 		return Errorf(CodeSNSFilterPolicyLimitExceeded, "Filter policy limit exceeded")
 	}
 	s := &subscription{
-		ARN: c.Topic.ARN() + ":" + c.SubscriptionID, Topic: c.Topic, Protocol: c.Protocol,
+		ARN: c.Topic.ARN() + ":" + c.SubscriptionID, Topic: c.Topic, Protocol: c.Protocol, CreatedAt: now,
 		Endpoint: c.Endpoint, Owner: c.Owner, Attributes: attrs, filter: filter,
 	}
 	if c.Protocol == "http" || c.Protocol == "https" {
@@ -295,6 +298,32 @@ func (f *FSM) unsubscribe(c Unsubscribe) *Error {
 	if !ok {
 		return subscriptionNotFound()
 	}
+	f.removeSubscription(s)
+	return nil
+}
+
+// pendingLifetime is how long a subscription may wait for its
+// confirmation before it is deleted (AWS: 48 hours).
+const pendingLifetime = 48 * 60 * 60 * 1000
+
+// expirePending deletes the pending subscriptions older than
+// pendingLifetime, in ARN order.
+func (f *FSM) expirePending(now int64) {
+	var gone []*subscription
+	for _, s := range f.subs {
+		if s.Pending && s.CreatedAt > 0 && s.CreatedAt+pendingLifetime <= now {
+			gone = append(gone, s)
+		}
+	}
+	sort.Slice(gone, func(i, j int) bool { return gone[i].ARN < gone[j].ARN })
+	for _, s := range gone {
+		f.removeSubscription(s)
+	}
+}
+
+// removeSubscription deletes a subscription, its deliveries and its place
+// in its topic.
+func (f *FSM) removeSubscription(s *subscription) {
 	f.dropSubscription(s.ARN)
 	if t, ok := f.topics[s.Topic]; ok {
 		u := *t
@@ -306,7 +335,6 @@ func (f *FSM) unsubscribe(c Unsubscribe) *Error {
 		}
 		f.topics[s.Topic] = &u
 	}
-	return nil
 }
 
 func (f *FSM) setSubscriptionAttributes(c SetSubscriptionAttributes) *Error {

@@ -288,3 +288,25 @@ func TestResubscribePendingSendsNewConfirmation(t *testing.T) {
 	h.ok(ConfirmSubscription{Topic: testTopic, Token: "tok2"})
 	h.ok(ConfirmSubscription{Topic: testTopic, Token: "tok1"})
 }
+
+// A subscription left unconfirmed for 48 hours is deleted by the sweep.
+func TestPendingSubscriptionExpires(t *testing.T) {
+	h := newHarness(t)
+	h.ok(CreateTopic{Topic: testTopic})
+	sub := h.subscribe("http", "http://example.test/p", nil)
+	h.now += pendingLifetime - 1
+	if h.f.NeedsSweep(h.now) {
+		t.Fatal("a sweep is due before 48 hours")
+	}
+	h.now += 1
+	if !h.f.NeedsSweep(h.now) {
+		t.Fatal("no sweep due after 48 hours")
+	}
+	h.ok(Sweep{})
+	if _, err := h.f.GetSubscription(sub.SubscriptionArn); err == nil {
+		t.Fatal("the pending subscription outlived 48 hours")
+	}
+	if v, _ := h.f.GetTopic(testTopic); v.Attributes["SubscriptionsPending"] != "0" || h.f.OutboxLen() != 0 {
+		t.Fatalf("after expiry: %v, outbox %d", v.Attributes, h.f.OutboxLen())
+	}
+}
