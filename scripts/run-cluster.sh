@@ -65,6 +65,7 @@ for i in 0 1 2; do
 		--gossip-addr "$HOST:${GOSSIP_PORTS[$i]}" \
 		"${JOIN[@]}" \
 		--bootstrap-expect 3 \
+		--sns-allow-private-endpoints \
 		>>"$DATA_DIR/n$n.log" 2>&1 &
 	PIDS+=($!)
 done
