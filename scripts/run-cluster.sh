@@ -93,7 +93,7 @@ done
 E1="http://$HOST:${API_PORTS[0]}"
 cat <<EOF
 
-Wharf is running: three nodes, every one answers every SQS call.
+Wharf is running: three nodes, every one answers every SQS and SNS call.
   n1  $E1  (raft $HOST:${RAFT_PORTS[0]}, gossip $HOST:${GOSSIP_PORTS[0]})
   n2  http://$HOST:${API_PORTS[1]}  (raft $HOST:${RAFT_PORTS[1]}, gossip $HOST:${GOSSIP_PORTS[1]})
   n3  http://$HOST:${API_PORTS[2]}  (raft $HOST:${RAFT_PORTS[2]}, gossip $HOST:${GOSSIP_PORTS[2]})
