@@ -55,9 +55,8 @@
 // An HTTP/S subscription (t.Subscribe(ctx, "https", url, nil)) stays
 // pending until its endpoint confirms it, with the token of the
 // SubscriptionConfirmation it receives (t.ConfirmSubscription) or by
-// visiting its SubscribeURL. Unlike sends, publishes carry no idempotency
-// key: a publish retried after a lost answer may be delivered twice, as
-// SNS allows.
+// visiting its SubscribeURL. Like sends, publishes carry an idempotency
+// key, so a publish retried after a lost answer fans out once.
 //
 // Errors answered by the cluster are *Error values with the SQS code (the
 // SNS code for topic calls); errors.Is matches the sentinels:

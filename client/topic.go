@@ -291,11 +291,17 @@ type PublishEntry struct {
 	// same ID within 5 minutes deliver nothing (required unless the topic
 	// has ContentBasedDeduplication).
 	DeduplicationID string
+	// IdempotencyKey, when "", is a random key drawn by the client: a
+	// publish retried after a lost answer fans out once (for 5 minutes).
+	IdempotencyKey string
 }
 
 func (e *PublishEntry) wire() wirePublish {
 	w := wirePublish{ID: e.ID, Message: e.Message, MessageStructure: e.MessageStructure, Attributes: toWireAttrs(e.Attributes),
-		MessageGroupID: e.MessageGroupID, DeduplicationID: e.DeduplicationID}
+		MessageGroupID: e.MessageGroupID, DeduplicationID: e.DeduplicationID, IdempotencyKey: e.IdempotencyKey}
+	if w.IdempotencyKey == "" {
+		w.IdempotencyKey = newKey()
+	}
 	if e.Subject != "" {
 		s := e.Subject
 		w.Subject = &s
@@ -305,6 +311,13 @@ func (e *PublishEntry) wire() wirePublish {
 
 // PublishOption tunes one Publish.
 type PublishOption func(*PublishEntry)
+
+// WithPublishIdempotencyKey sets the publish's idempotency key instead of
+// a random one: a publish with a key the topic saw in the last 5 minutes
+// fans out nothing and answers the first publish's ID.
+func WithPublishIdempotencyKey(key string) PublishOption {
+	return func(e *PublishEntry) { e.IdempotencyKey = key }
+}
 
 // WithSubject sets the message's Subject.
 func WithSubject(subject string) PublishOption { return func(e *PublishEntry) { e.Subject = subject } }
@@ -356,11 +369,11 @@ const maxPublishBatchBytes = 256 * 1024
 // when Publish returns, and each matching HTTP/S subscription gets it
 // pushed by the cluster.
 //
-// Unlike Queue.Send, a publish carries no idempotency key: when an answer
-// is lost (the leader died after committing the publish) and the client
-// retries, the message may be delivered twice, as SNS allows.
-// Subscribers should tolerate duplicates. FIFO topics are the exception:
-// they deduplicate by WithDeduplicationID (or by content) for 5 minutes.
+// Like Queue.Send, a publish carries an idempotency key that the client
+// reuses on every retry, so a publish retried after a lost answer (the
+// leader died after committing it) fans out once; the cluster remembers
+// the key for 5 minutes. HTTP/S subscribers may still see a push twice,
+// as SNS allows (a delivery cut by a leader change is made again).
 func (t *Topic) Publish(ctx context.Context, message string, opts ...PublishOption) (string, error) {
 	e := PublishEntry{Message: message}
 	for _, o := range opts {
@@ -378,8 +391,8 @@ func (t *Topic) Publish(ctx context.Context, message string, opts ...PublishOpti
 // messages and 256 KiB of messages. The results follow the entries'
 // order; an entry that failed has Err set. The error is non-nil only when
 // a request failed as a whole, and then results covers the requests sent
-// before it. Like Publish, a request retried after a lost answer may
-// deliver its messages twice.
+// before it. Like Publish, each entry carries an idempotency key, so a
+// request retried after a lost answer fans each message out once.
 func (t *Topic) PublishBatch(ctx context.Context, entries []PublishEntry) ([]PublishResult, error) {
 	results := make([]PublishResult, 0, len(entries))
 	for start := 0; start < len(entries); {

@@ -182,6 +182,7 @@ type wirePublish struct {
 	Attributes       map[string]wireAttribute `json:"attributes,omitempty"`
 	MessageGroupID   string                   `json:"message_group_id,omitempty"`
 	DeduplicationID  string                   `json:"message_deduplication_id,omitempty"`
+	IdempotencyKey   string                   `json:"idempotency_key,omitempty"`
 }
 
 type wirePublishResult struct {

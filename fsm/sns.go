@@ -389,11 +389,20 @@ func (f *FSM) publish(now int64, c Publish, wake *[]QueueKey) any {
 		return topicNotFound()
 	}
 	results := make([]PublishResult, len(c.Entries))
-	if t.fifo() {
-		t.dedup.expire(now)
-	}
+	t.dedup.expire(now)
 	for i, e := range c.Entries {
 		results[i] = PublishResult{ID: e.ID, MessageID: e.MessageID}
+		idemKey := ""
+		if e.IdempotencyKey != "" {
+			idemKey = "\x00idem\x00" + e.IdempotencyKey
+			if seen, ok := t.dedup.lookup(idemKey, now); ok {
+				results[i].MessageID = seen.MessageID
+				if seen.Seq > 0 {
+					results[i].SequenceNumber = sequenceNumber(seen.Seq)
+				}
+				continue
+			}
+		}
 		seq := ""
 		if t.fifo() {
 			dup, err := f.fifoPublish(now, t, &e, &results[i])
@@ -408,6 +417,13 @@ func (f *FSM) publish(now int64, c Publish, wake *[]QueueKey) any {
 		} else if e.DeduplicationID != "" {
 			results[i].Err = snsInvalid("MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type")
 			continue
+		}
+		if idemKey != "" {
+			var n uint64
+			if seq != "" {
+				n = t.NextSeq - 1
+			}
+			t.dedup.remember(&dedupEntry{Key: idemKey, MessageID: results[i].MessageID, Seq: n, ExpiresAt: now + dedupWindow})
 		}
 		attrs := filterAttributes(e.Attributes)
 		for _, arn := range t.Subs {

@@ -310,3 +310,25 @@ func TestPendingSubscriptionExpires(t *testing.T) {
 		t.Fatalf("after expiry: %v, outbox %d", v.Attributes, h.f.OutboxLen())
 	}
 }
+
+// A publish retried with its idempotency key fans out once and answers
+// the first MessageID.
+func TestPublishIdempotencyKey(t *testing.T) {
+	h := newHarness(t)
+	h.ok(CreateQueue{Queue: queueKey("q")})
+	h.ok(CreateTopic{Topic: testTopic})
+	h.subscribe("sqs", queueKey("q").ARN(), map[string]string{SubAttrRawMessageDelivery: "true"})
+	first := h.publish(PublishEntry{MessageID: "m1", Message: "x", IdempotencyKey: "k"})
+	again := h.publish(PublishEntry{MessageID: "m2", Message: "x", IdempotencyKey: "k"})
+	other := h.publish(PublishEntry{MessageID: "m3", Message: "y", IdempotencyKey: "k2"})
+	if first[0].MessageID != "m1" || again[0].MessageID != "m1" || other[0].MessageID != "m3" {
+		t.Fatalf("answers: %+v %+v %+v", first, again, other)
+	}
+	if got := bodies(h.receive(queueKey("q"), 10, 30)); fmt.Sprint(got) != "[x y]" {
+		t.Fatalf("the subscriber got %v", got)
+	}
+	h.now += dedupWindow + 1
+	if late := h.publish(PublishEntry{MessageID: "m4", Message: "x", IdempotencyKey: "k"}); late[0].MessageID != "m4" {
+		t.Fatal("the key outlived its 5-minute window")
+	}
+}

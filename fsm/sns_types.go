@@ -145,6 +145,11 @@ type PublishEntry struct {
 	MessageGroupID   string                      `codec:",omitempty"`
 	DeduplicationID  string                      `codec:",omitempty"`
 	MessageID        string
+	// IdempotencyKey, when set, makes the publish exactly-once: a publish
+	// with the same key to the same topic within 5 minutes fans out
+	// nothing and answers the first publish's MessageID (the native API's
+	// clients set it on every publish).
+	IdempotencyKey string `codec:",omitempty"`
 	// Signatures holds the envelope signature for each protocol (sqs,
 	// http, https) of the message it carries.
 	Signatures map[string]string `codec:",omitempty"`

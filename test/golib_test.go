@@ -803,6 +803,31 @@ func TestGoClientTopics(t *testing.T) {
 		t.Fatal(err)
 	}
 	get(envQ, 0)
+	// A publish repeated with its idempotency key fans out once.
+	for {
+		msgs, err := c.Queue(rawQ).Receive(ctx, client.MaxMessages(10), client.WaitTime(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(msgs) == 0 {
+			break
+		}
+		for _, m := range msgs {
+			if err := c.Queue(rawQ).Delete(ctx, m.ReceiptHandle); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	k1, err := topic.Publish(ctx, "keyed", client.WithPublishIdempotencyKey(name+"-key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k2, err := topic.Publish(ctx, "keyed", client.WithPublishIdempotencyKey(name+"-key")); err != nil || k2 != k1 {
+		t.Fatalf("a repeated idempotency key answered %q (first %q): %v", k2, k1, err)
+	}
+	if m := get(rawQ, 1)[0]; m.Body != "keyed" {
+		t.Fatalf("keyed publish delivered %q", m.Body)
+	}
 	if err := topic.Delete(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -90,6 +90,9 @@ type restPublishInput struct {
 	// MessageGroupID and DeduplicationID are for FIFO topics.
 	MessageGroupID  string `json:"message_group_id"`
 	DeduplicationID string `json:"message_deduplication_id"`
+	// IdempotencyKey makes the publish exactly-once for 5 minutes, as for
+	// sends.
+	IdempotencyKey string `json:"idempotency_key"`
 }
 
 type restPublishOutput struct {
@@ -211,7 +214,12 @@ func restPublishEntry(in *restPublishInput) (fsm.PublishEntry, error) {
 			p.Set(n+"Value.BinaryValue", base64.StdEncoding.EncodeToString(a.BinaryValue))
 		}
 	}
-	return publishEntry(p)
+	if err := validIdempotencyKey(in.IdempotencyKey); err != nil {
+		return fsm.PublishEntry{}, err
+	}
+	e, err := publishEntry(p)
+	e.IdempotencyKey = in.IdempotencyKey
+	return e, err
 }
 
 // restSubscriptionOf describes a subscription read from the backend.
