@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strconv"
@@ -30,6 +31,7 @@ type serveFlags struct {
 	accountID, region, logLevel                               string
 	publicURL                                                 string
 	allowPrivateEndpoints                                     bool
+	debugAddr                                                 string
 }
 
 func newServeCmd() *cobra.Command {
@@ -62,6 +64,7 @@ Every flag can also be set with WHARF_<FLAG>, e.g. WHARF_DATA_DIR.`,
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fl.StringVar(&f.publicURL, "public-url", "", "base URL SNS messages point endpoints at (SigningCertURL, SubscribeURL, UnsubscribeURL); default http://<advertised API address>")
 	fl.BoolVar(&f.allowPrivateEndpoints, "sns-allow-private-endpoints", false, "let HTTP/S subscriptions push to loopback and private addresses")
+	fl.StringVar(&f.debugAddr, "debug-addr", "", "address of a separate listener for Go profiling (net/http/pprof under /debug/pprof/); off when empty")
 	return cmd
 }
 
@@ -125,6 +128,13 @@ func serve(f serveFlags) error {
 	}
 	srv := transport.New(transport.Config{Backend: n, Region: f.region, AccountID: f.accountID,
 		AllowPrivateEndpoints: f.allowPrivateEndpoints, Logger: logger.With("node", n.ID())})
+	if f.debugAddr != "" {
+		if err := serveDebug(f.debugAddr, logger); err != nil {
+			n.Close()
+			lis.Close()
+			return err
+		}
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(lis) }()
 	logger.Info("serving", "api", f.apiAddr, "node", n.ID())
@@ -146,6 +156,24 @@ func serve(f serveFlags) error {
 	defer cancelShut()
 	_ = srv.Shutdown(shutCtx)
 	return n.Close()
+}
+
+// serveDebug serves the Go profiler (net/http/pprof) on its own listener,
+// kept off the API port: profiles expose the process's memory.
+func serveDebug(addr string, logger *slog.Logger) error {
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on --debug-addr: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	go func() { _ = http.Serve(lis, mux) }()
+	logger.Info("profiling", "debug", addr)
+	return nil
 }
 
 // uintFromEnv sets *dst from the environment variable name when it is set.
