@@ -90,83 +90,22 @@ func (f *FSM) applyEncoded(index uint64, sub int, data []byte, wake *[]QueueKey)
 	if cmdNow > f.now {
 		f.now = cmdNow
 	}
-	if b, ok := cmd.(Batch); ok && sub == 0 {
+	spec := commandByType[data[0]]
+	if b, ok := cmd.(Batch); ok {
+		if sub != 0 {
+			panic(fmt.Sprintf("fsm: log entry %d nests a batch", index))
+		}
 		results := make([]any, len(b.Commands))
 		for i, c := range b.Commands {
 			results[i] = f.applyEncoded(index, i+1, c, wake)
 		}
 		return results
 	}
-	res := f.apply(index<<16|uint64(sub), f.now, cmd, wake)
+	res := spec.apply(f, applyArgs{id: index<<16 | uint64(sub), now: f.now, wake: wake}, cmd)
 	if e, ok := res.(*Error); ok && e == nil {
 		return nil
 	}
 	return res
-}
-
-// apply runs one decoded command. id is unique to the command (its raft
-// index and place in a batch) and names queues it creates.
-func (f *FSM) apply(id uint64, now int64, cmd any, wake *[]QueueKey) any {
-	switch c := cmd.(type) {
-	case CreateQueue:
-		return f.createQueue(id, now, c)
-	case DeleteQueue:
-		return f.deleteQueue(now, c, wake)
-	case SetQueueAttributes:
-		return f.setQueueAttributes(now, c, wake)
-	case TagQueue:
-		return f.tagQueue(now, c)
-	case UntagQueue:
-		return f.untagQueue(now, c)
-	case PurgeQueue:
-		return f.purgeQueue(now, c)
-	case SendMessages:
-		return f.sendMessages(now, c, wake)
-	case ReceiveMessages:
-		return f.receiveMessages(now, c, wake)
-	case DeleteMessages:
-		return f.deleteMessages(now, c, wake)
-	case ChangeVisibility:
-		return f.changeVisibility(now, c, wake)
-	case Sweep:
-		f.sweep(now, wake)
-		return nil
-	case CreateTopic:
-		return f.createTopic(now, c)
-	case DeleteTopic:
-		return f.deleteTopic(c)
-	case SetTopicAttributes:
-		return f.setTopicAttributes(c)
-	case TagTopic:
-		return f.tagTopic(c)
-	case UntagTopic:
-		return f.untagTopic(c)
-	case Subscribe:
-		return f.subscribe(now, c)
-	case ConfirmSubscription:
-		return f.confirmSubscription(c)
-	case Unsubscribe:
-		return f.unsubscribe(c)
-	case SetSubscriptionAttributes:
-		return f.setSubscriptionAttributes(c)
-	case Publish:
-		return f.publish(now, c, wake)
-	case RecordDelivery:
-		return f.recordDelivery(now, c, wake)
-	case SetSigningIdentity:
-		return f.setSigningIdentity(c)
-	case AddPermission:
-		return f.addPermission(now, c)
-	case RemovePermission:
-		return f.removePermission(now, c)
-	case StartMoveTask:
-		return f.startMoveTask(now, c)
-	case MoveMessages:
-		return f.moveMessages(now, c, wake)
-	case CancelMoveTask:
-		return f.cancelMoveTask(now, c)
-	}
-	panic(fmt.Sprintf("fsm: no apply for %T (nested batch?)", cmd))
 }
 
 // queueByARN finds a queue by its ARN.
