@@ -15,7 +15,7 @@ const enqueueTimeout = 5 * time.Second
 
 // apply proposes cmd, stamped with the leader's clock, and waits until it
 // is committed on a majority (fsynced there) and applied here. Concurrent
-// commands share raft entries (see runBatcher). Raft's errors are mapped
+// commands share raft entries (see batcher). Raft's errors are mapped
 // once: nothing applied -> ErrNotLeader/ErrNoLeader; outcome unknown ->
 // ErrIndeterminate.
 func (n *Node) apply(ctx context.Context, cmd any) (any, error) {
@@ -28,13 +28,7 @@ func (n *Node) apply(ctx context.Context, cmd any) (any, error) {
 		return nil, err
 	}
 	p := &proposal{data: data, done: make(chan applied, 1)}
-	select {
-	case n.proposals <- p:
-	case <-ctx.Done():
-		return nil, ErrNotLeader // never proposed
-	case <-n.stop:
-		return nil, ErrShuttingDown
-	}
+	n.batcher.submit(p)
 	select {
 	case a := <-p.done:
 		return a.result, a.err

@@ -1,20 +1,31 @@
 package node
 
 import (
+	"sync"
+
 	"github.com/hashicorp/raft"
 
 	"github.com/wharfmq/wharf/fsm"
 )
 
 // The batcher coalesces commands proposed concurrently into one raft
-// entry: while maxBatchesInFlight entries are waiting for their commit,
-// new commands queue up and leave together in the next entry, so under
-// load the per-entry costs of raft (encoding, storing, replicating,
-// decoding on every node) are paid once for many requests.
+// entry. Its clock is the disk: hashicorp/raft's leader loop takes an
+// entry from raft.Apply only between two writes of its log, so while one
+// proposal waits there, the commands that arrive meanwhile queue up and
+// leave together in the next entry. Under load each entry carries as many
+// commands as came in during one fsync; alone, a command is handed to raft
+// at once by its own goroutine, with no hand-off. Entries are pipelined:
+// an entry waits for its commit and apply on a goroutine of its own, and
+// only the bytes proposed but not yet applied are bounded.
 const (
-	maxBatchesInFlight = 2
-	maxBatchCommands   = 256
-	maxBatchBytes      = 1 << 20
+	// maxBatchBytes keeps entries near raft's suggested size; a larger
+	// command is an entry of its own.
+	maxBatchBytes = 512 << 10
+	// maxBatchCommands bounds how long one apply holds the FSM lock.
+	maxBatchCommands = 512
+	// maxUnappliedBytes bounds the memory of entries proposed and not yet
+	// applied.
+	maxUnappliedBytes = 64 << 20
 )
 
 // proposal is one command waiting to be proposed.
@@ -29,56 +40,141 @@ type applied struct {
 	err    error
 }
 
-// runBatcher proposes queued commands until the node stops.
-func (n *Node) runBatcher() {
-	defer n.wg.Done()
-	slots := make(chan struct{}, maxBatchesInFlight)
-	for {
-		var first *proposal
-		select {
-		case <-n.stop:
-			return
-		case first = <-n.proposals:
-		}
-		select {
-		case slots <- struct{}{}:
-		case <-n.stop:
-			first.done <- applied{err: ErrShuttingDown}
-			return
-		}
-		batch := []*proposal{first}
-		size := len(first.data)
-	fill:
-		for len(batch) < maxBatchCommands && size < maxBatchBytes {
-			select {
-			case p := <-n.proposals:
-				batch = append(batch, p)
-				size += len(p.data)
-			default:
-				break fill
-			}
-		}
-		data := first.data
-		if len(batch) > 1 {
-			cmds := make([][]byte, len(batch))
-			for i, p := range batch {
-				cmds[i] = p.data
-			}
-			var err error
-			if data, err = fsm.Encode(nowMillis(), fsm.Batch{Commands: cmds}); err != nil {
-				for _, p := range batch {
-					p.done <- applied{err: err}
-				}
-				<-slots
-				continue
-			}
-		}
-		f := n.raft.Apply(data, enqueueTimeout)
-		go func() {
-			defer func() { <-slots }()
-			deliver(batch, f)
-		}()
+// batcher queues proposals and hands them to raft.
+type batcher struct {
+	apply   func(data []byte) raft.ApplyFuture
+	metrics *metrics
+
+	mu sync.Mutex
+	// proposing is set while a goroutine is proposing: it will look at
+	// the queue again before it stops, so a new proposal only queues.
+	proposing bool
+	queue     []*proposal
+	// unapplied counts the bytes of entries proposed and not yet applied;
+	// drained is signalled when it falls.
+	unapplied int
+	drained   *sync.Cond
+	// wake starts the loop goroutine on a queue left by a direct proposer.
+	wake chan struct{}
+	stop <-chan struct{}
+}
+
+func newBatcher(apply func([]byte) raft.ApplyFuture, m *metrics, stop <-chan struct{}) *batcher {
+	b := &batcher{apply: apply, metrics: m, wake: make(chan struct{}, 1), stop: stop}
+	b.drained = sync.NewCond(&b.mu)
+	return b
+}
+
+// submit proposes p; its outcome arrives on p.done.
+func (b *batcher) submit(p *proposal) {
+	b.mu.Lock()
+	if b.proposing {
+		b.queue = append(b.queue, p)
+		b.mu.Unlock()
+		return
 	}
+	// Nobody is proposing: propose p directly from this goroutine, then
+	// leave whatever queued meanwhile to the loop.
+	b.proposing = true
+	b.reserve(len(p.data))
+	b.mu.Unlock()
+	b.propose([]*proposal{p}, len(p.data))
+	b.mu.Lock()
+	if len(b.queue) == 0 {
+		b.proposing = false
+		b.mu.Unlock()
+		return
+	}
+	b.mu.Unlock()
+	b.wake <- struct{}{}
+}
+
+// reserve waits until size more bytes may be unapplied, then counts them;
+// b.mu is held.
+func (b *batcher) reserve(size int) {
+	for b.unapplied > 0 && b.unapplied+size > maxUnappliedBytes {
+		b.drained.Wait()
+	}
+	b.unapplied += size
+}
+
+// run proposes what direct proposers left queued, until stop.
+func (b *batcher) run() {
+	for {
+		select {
+		case <-b.stop:
+			b.failQueued()
+			return
+		case <-b.wake:
+		}
+		for {
+			batch, size := b.take()
+			if batch == nil {
+				break
+			}
+			b.propose(batch, size)
+		}
+	}
+}
+
+// take removes the next batch from the queue, or clears proposing and
+// returns nil when the queue is empty.
+func (b *batcher) take() ([]*proposal, int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.queue) == 0 {
+		b.proposing = false
+		return nil, 0
+	}
+	n, size := 0, 0
+	for n < len(b.queue) && n < maxBatchCommands {
+		if n > 0 && size+len(b.queue[n].data) > maxBatchBytes {
+			break
+		}
+		size += len(b.queue[n].data)
+		n++
+	}
+	batch := b.queue[:n:n]
+	if n == len(b.queue) {
+		b.queue = nil
+	} else {
+		b.queue = b.queue[n:]
+	}
+	b.reserve(size)
+	return batch, size
+}
+
+// failQueued answers every queued proposal when the node stops.
+func (b *batcher) failQueued() {
+	b.mu.Lock()
+	q := b.queue
+	b.queue = nil
+	b.mu.Unlock()
+	for _, p := range q {
+		p.done <- applied{err: ErrShuttingDown}
+	}
+}
+
+// propose hands one entry to raft (blocking while raft's leader loop
+// writes the previous ones) and delivers its results when it is applied.
+func (b *batcher) propose(batch []*proposal, size int) {
+	data := batch[0].data
+	if len(batch) > 1 {
+		cmds := make([][]byte, len(batch))
+		for i, p := range batch {
+			cmds[i] = p.data
+		}
+		data = fsm.EncodeBatch(nowMillis(), cmds)
+	}
+	b.metrics.countEntry(len(batch))
+	f := b.apply(data)
+	go func() {
+		deliver(batch, f)
+		b.mu.Lock()
+		b.unapplied -= size
+		b.drained.Broadcast()
+		b.mu.Unlock()
+	}()
 }
 
 // deliver hands each proposal of an entry its result.

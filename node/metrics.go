@@ -36,6 +36,8 @@ type metrics struct {
 	deliveries *prometheus.CounterVec
 
 	applySeconds    prometheus.Histogram
+	entries         prometheus.Counter
+	commands        prometheus.Counter
 	leaderChanges   *prometheus.CounterVec
 	snapshotSeconds prometheus.Histogram
 }
@@ -68,6 +70,14 @@ func newMetrics(n *Node) *metrics {
 			Help:    "Time from proposing a command on the leader to its commit and apply (batching included).",
 			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 18), // 100us .. 13s
 		}),
+		entries: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "wharf_raft_entries_total",
+			Help: "Raft entries this node proposed as leader; wharf_raft_commands_total over it is the commands per entry the batcher reached.",
+		}),
+		commands: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "wharf_raft_commands_total",
+			Help: "Commands this node proposed as leader, in wharf_raft_entries_total entries.",
+		}),
 		leaderChanges: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wharf_raft_leadership_changes_total",
 			Help: "Times this node became (change=acquired) or stopped being (change=lost) the raft leader.",
@@ -81,7 +91,7 @@ func newMetrics(n *Node) *metrics {
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.sent, m.received, m.deleted, m.published, m.deliveries, m.applySeconds, m.leaderChanges, m.snapshotSeconds,
+		m.sent, m.received, m.deleted, m.published, m.deliveries, m.applySeconds, m.entries, m.commands, m.leaderChanges, m.snapshotSeconds,
 		nodeCollector{n},
 	)
 	return m
@@ -160,6 +170,12 @@ func (m *metrics) forgetQueue(key fsm.QueueKey) {
 }
 
 // observeApply records an apply that started at start (use with defer).
+// countEntry counts one proposed raft entry of commands commands.
+func (m *metrics) countEntry(commands int) {
+	m.entries.Inc()
+	m.commands.Add(float64(commands))
+}
+
 func (m *metrics) observeApply(start time.Time) {
 	m.applySeconds.Observe(time.Since(start).Seconds())
 }

@@ -30,7 +30,7 @@ type Node struct {
 	signing signerCache
 
 	notify    chan bool
-	proposals chan *proposal
+	batcher   *batcher
 	stop      chan struct{}
 	wg        sync.WaitGroup
 
@@ -52,7 +52,7 @@ func New(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger.With("node", cfg.NodeID), fsm: fsm.New(),
-		notify: make(chan bool, 16), proposals: make(chan *proposal, 4096), stop: make(chan struct{}), lost: closedChan()}
+		notify: make(chan bool, 16), stop: make(chan struct{}), lost: closedChan()}
 	n.metrics = newMetrics(n)
 	var err error
 	if n.advRaft, err = advertised(cfg.RaftAddr, cfg.Advertise); err != nil {
@@ -69,6 +69,7 @@ func New(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n.raft = n.parts.raft
+	n.batcher = newBatcher(func(data []byte) raft.ApplyFuture { return n.raft.Apply(data, enqueueTimeout) }, n.metrics, n.stop)
 	n.metaHasState = n.hasState()
 	n.peers = newPeerTable(n.meta)
 	if err := n.startGossip(n.advGossip); err != nil {
@@ -77,7 +78,7 @@ func New(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("node: start gossip: %w", err)
 	}
 	n.wg.Add(3)
-	go n.runBatcher()
+	go func() { defer n.wg.Done(); n.batcher.run() }()
 	go n.leaderLoop()
 	go n.membershipLoop()
 	n.log.Info("node started", "raft", n.advRaft, "api", n.advAPI, "gossip", n.advGossip, "bootstrap_expect", cfg.BootstrapExpect)
