@@ -35,6 +35,9 @@ type Client struct {
 	next        int                  // round robin over nodes
 	refreshedAt time.Time
 	refreshing  bool
+
+	coalMu     sync.Mutex
+	coalescers map[string]*coalescer // by single route (coalesce.go)
 }
 
 type config struct {
@@ -324,6 +327,9 @@ func (c *Client) forgetLeader(n string) {
 type request struct {
 	method, path string
 	in, out      any
+	// body, when set, is the request's JSON, already encoded (in is
+	// then unused).
+	body []byte
 	// idempotent calls are retried after any retryable failure; the others
 	// only when the failure proves nothing happened (no connection, or a
 	// 503 with X-Wharf-Not-Applied).
@@ -349,8 +355,8 @@ type request struct {
 // do runs a request with retries and failover. It returns the HTTP status
 // of the successful answer.
 func (c *Client) do(ctx context.Context, r request) (int, error) {
-	var body []byte
-	if r.in != nil {
+	body := r.body
+	if body == nil && r.in != nil {
 		var err error
 		if body, err = json.Marshal(r.in); err != nil {
 			return 0, fmt.Errorf("wharf: encoding request: %w", err)

@@ -24,6 +24,14 @@
 // client retried on the new leader is enqueued once, not twice. Sends are
 // exactly-once even on standard queues.
 //
+// Goroutines may share a Queue and call Send at will: the client
+// coalesces concurrent sends to a queue. A send goes out at once, alone,
+// while fewer than 8 requests of the client to that queue are in flight;
+// past that it waits for one to end and leaves with the sends waiting
+// with it, up to 10 per batch request, each keeping its own key, result
+// and error. An idle queue adds no latency; a busy one makes full batches
+// (Topic.Publish does the same). SendBatch sends its entries as given.
+//
 // Receiving by hand:
 //
 //	msgs, err := q.Receive(ctx, client.MaxMessages(10), client.WaitTime(20*time.Second))

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -36,6 +37,8 @@ type fakeCluster struct {
 	hits    map[string]int // "node path" -> count
 	visHits int
 	topics  map[string]*fakeTopic // topic_fake_test.go
+	// reverseBatches answers batch results in reverse order.
+	reverseBatches bool
 	// hooks, called under no lock before the normal handling; return true
 	// when they answered.
 	hook func(node int, w http.ResponseWriter, r *http.Request, body []byte) bool
@@ -185,6 +188,10 @@ func (f *fakeCluster) serve(node int, w http.ResponseWriter, r *http.Request) {
 		case rest == "messages":
 			var in wireSend
 			json.Unmarshal(body, &in)
+			if in.Body == "" {
+				writeErr(w, 400, "InvalidParameterValueException", "empty", false)
+				return
+			}
 			res := f.send(name, in)
 			writeJSON(w, 201, res)
 		case rest == "messages/batch":
@@ -192,6 +199,19 @@ func (f *fakeCluster) serve(node int, w http.ResponseWriter, r *http.Request) {
 			json.Unmarshal(body, &in)
 			if len(in.Messages) > 10 {
 				writeErr(w, 400, "TooManyEntriesInBatchRequest", "too many", false)
+				return
+			}
+			size, ids := 0, map[string]bool{}
+			for _, e := range in.Messages {
+				size += len(e.Body)
+				if e.ID == "" || ids[e.ID] {
+					writeErr(w, 400, "BatchEntryIdsNotDistinct", "ids", false)
+					return
+				}
+				ids[e.ID] = true
+			}
+			if size > 1<<20 {
+				writeErr(w, 400, "BatchRequestTooLong", "too long", false)
 				return
 			}
 			var out wireBatchResults
@@ -202,7 +222,11 @@ func (f *fakeCluster) serve(node int, w http.ResponseWriter, r *http.Request) {
 				}
 				res := f.send(name, e)
 				res.ID = e.ID
+				res.MD5OfBody = "" // as the real batch route
 				out.Results = append(out.Results, res)
+			}
+			if f.reverseBatches {
+				slices.Reverse(out.Results)
 			}
 			writeJSON(w, 200, out)
 		case rest == "messages/receive":

@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // QueueInfo describes a queue. Attributes and Tags are filled by
@@ -249,20 +251,48 @@ const sendRetryWindow = 4 * time.Minute
 // (on another node, after a leader change...). Retries of one send stop
 // after 4 minutes whatever the context allows, inside the cluster's
 // 5-minute memory of keys.
+//
+// Concurrent sends to one queue through one Client are coalesced: a send
+// goes out at once, alone, while fewer than 8 requests of the client to
+// the queue are in flight; past that it waits for one of them to end and
+// leaves with the other sends waiting, up to 10 (and 1 MiB) per batch
+// request, each with its own key. Its result and error are its own, as if
+// it had been sent alone: an invalid message fails alone, with the error
+// a lone send would get; an error of the whole request (the queue does
+// not exist, every retry failed) reaches every send in it. A send in a
+// batch is checked against the MD5 of its body when the answer carries
+// one (the batch route's answers do not; a body that is not valid UTF-8,
+// which the server would alter, always goes alone and is checked).
+//
+// When ctx ends while the send waits for its turn, Send returns ctx.Err()
+// and the message is not sent. When ctx ends after the message left, Send
+// returns too, but the request goes on for the other sends in it (it is
+// cancelled only when all of them stopped waiting): as for any call cut
+// by its context, whether the message was enqueued is then unknown.
 func (q *Queue) Send(ctx context.Context, body string, opts ...SendOption) (string, error) {
 	e := SendEntry{Body: body}
 	for _, o := range opts {
 		o(&e)
 	}
-	var out wireSendResult
-	if _, err := q.c.do(ctx, request{method: http.MethodPost, path: q.path + "/messages",
-		in: e.wire(), out: &out, idempotent: true, retryWindow: sendRetryWindow}); err != nil {
+	raw, err := json.Marshal(e.wire())
+	if err != nil {
+		return "", fmt.Errorf("wharf: encoding request: %w", err)
+	}
+	cl := &call{raw: raw, size: len(raw), solo: !utf8.ValidString(body)}
+	out, err := q.c.coalesce(ctx, q.sendRoute(), cl)
+	if err != nil {
 		return "", err
 	}
 	if err := checkMD5(body, out.MD5OfBody); err != nil {
 		return out.MessageID, err
 	}
 	return out.MessageID, nil
+}
+
+// sendRoute is the route of Send's coalesced calls.
+func (q *Queue) sendRoute() route {
+	return route{single: q.path + "/messages", batch: q.path + "/messages/batch",
+		maxBytes: maxSendBatchBytes, retryWindow: sendRetryWindow}
 }
 
 func checkMD5(body, got string) error {

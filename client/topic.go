@@ -2,12 +2,14 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // TopicInfo describes an SNS topic. Attributes and Tags are filled by
@@ -374,17 +376,35 @@ const maxPublishBatchBytes = 256 * 1024
 // leader died after committing it) fans out once; the cluster remembers
 // the key for 5 minutes. HTTP/S subscribers may still see a push twice,
 // as SNS allows (a delivery cut by a leader change is made again).
+//
+// Concurrent publishes to one topic through one Client are coalesced
+// like sends (see Queue.Send): past 8 requests in flight they leave
+// together, up to 10 messages and 256 KiB of messages per batch request,
+// each with its own key, result and error. When ctx ends while the
+// publish waits for its turn, it is not published; once it left, whether
+// it was is unknown.
 func (t *Topic) Publish(ctx context.Context, message string, opts ...PublishOption) (string, error) {
 	e := PublishEntry{Message: message}
 	for _, o := range opts {
 		o(&e)
 	}
-	var out wirePublishResult
-	if _, err := t.c.do(ctx, request{method: http.MethodPost, path: t.path + "/publish",
-		in: e.wire(), out: &out, idempotent: true}); err != nil {
+	raw, err := json.Marshal(e.wire())
+	if err != nil {
+		return "", fmt.Errorf("wharf: encoding request: %w", err)
+	}
+	// A message that is not valid UTF-8 grows in the JSON (each bad byte
+	// becomes U+FFFD): alone, it cannot make a batch too long.
+	cl := &call{raw: raw, size: len(message), solo: !utf8.ValidString(message)}
+	out, err := t.c.coalesce(ctx, t.publishRoute(), cl)
+	if err != nil {
 		return "", err
 	}
 	return out.MessageID, nil
+}
+
+// publishRoute is the route of Publish's coalesced calls.
+func (t *Topic) publishRoute() route {
+	return route{single: t.path + "/publish", batch: t.path + "/publish/batch", maxBytes: maxPublishBatchBytes}
 }
 
 // PublishBatch publishes several messages, in requests of at most 10

@@ -122,6 +122,10 @@ func (f *fakeCluster) serveTopics(w http.ResponseWriter, r *http.Request, parts 
 	case rest == "publish":
 		var in wirePublish
 		json.Unmarshal(body, &in)
+		if in.Message == "" {
+			writeErr(w, 400, "InvalidParameter", "Empty message", false)
+			return
+		}
 		t.published = append(t.published, in)
 		writeJSON(w, 200, wirePublishResult{MessageID: fmt.Sprintf("p%d", len(t.published))})
 	case rest == "publish/batch":

@@ -49,6 +49,21 @@ type wireSendResult struct {
 	Error     *wireEntry `json:"error"`
 }
 
+// wireEntryResult is the answer for one message sent or published,
+// alone or as an entry of a batch (which sets ID, and Error when the
+// entry failed).
+type wireEntryResult struct {
+	ID             string     `json:"id"`
+	MessageID      string     `json:"message_id"`
+	MD5OfBody      string     `json:"md5_of_body"`
+	SequenceNumber string     `json:"sequence_number"`
+	Error          *wireEntry `json:"error"`
+}
+
+type wireEntryResults struct {
+	Results []wireEntryResult `json:"results"`
+}
+
 type wireEntry struct {
 	Code      string `json:"code"`
 	Message   string `json:"message"`
