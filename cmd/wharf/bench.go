@@ -1,7 +1,9 @@
 package main
 
-// `wharf bench`: a load generator that drives a Wharf cluster (or any SQS
-// endpoint) through aws-sdk-go-v2 and prints throughput and latency.
+// `wharf bench`: without --endpoint, the benchmark suite (benchsuite.go)
+// that starts its own cluster and references; with --endpoint, one load
+// run per worker count against existing SQS endpoints through
+// aws-sdk-go-v2.
 
 import (
 	"context"
@@ -9,104 +11,184 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/spf13/cobra"
 )
 
+// benchOptions are the flags of `wharf bench`.
 type benchOptions struct {
+	// Both forms.
+	workers  []int
+	duration time.Duration
+	size     int
+	preload  int
+	region   string
+
+	// The suite (no --endpoint).
+	runs    int
+	modes   []string
+	targets []string
+	queued  int
+
+	// One run against existing endpoints (--endpoint).
 	endpoints []string
-	workers   int
-	duration  time.Duration
 	mode      string
-	size      int
 	queue     string
 	batch     int
-	preload   int
 	keep      bool
-	region    string
 }
+
+const benchLong = `Measure Wharf's throughput and latency.
+
+Without --endpoint, run the benchmark suite (what "make bench" runs): start
+a fresh 3-node cluster of this binary on free loopback ports, a no-op
+SQS/SNS endpoint and a bare 3-node hashicorp/raft cluster, and measure for
+every mode, target and concurrency (--runs runs of --duration each,
+medians reported):
+
+  modes    send         SendMessage
+           send-batch   SendMessageBatch of 10
+           recv-delete  ReceiveMessage (max 10) + DeleteMessageBatch on a
+                        preloaded queue (msg/s counts deleted messages)
+           publish      SNS Publish to a topic with 2 SQS queues subscribed
+                        (raw delivery; msg/s counts publishes)
+  targets  sdk-leader   aws-sdk-go-v2 against the leader
+           sdk-follower aws-sdk-go-v2 against one follower
+           native       the Go client library (REST), from the leader
+           noop         reference: the same SDK loop against the no-op endpoint
+           raft         reference: raft.Apply of one entry per operation
+
+Each row shows msg/s, latency per request, CPU seconds per node, commands
+per raft entry and the ratio to its reference (sdk-* to noop, native to
+raft), then the issue's performance targets are evaluated. --queued N
+fills a queue with N messages, prints Go heap bytes per message and the
+time a restarted follower takes to be ready (alone, unless --modes is
+given too).
+
+With --endpoint, run the SDK loop against existing endpoints (workers
+round robin over them), once per --workers value:
+
+  --mode send      SendMessage (or SendMessageBatch with --batch > 1)
+  --mode receive   preload the queue with SendMessageBatch, then
+                   ReceiveMessage (max 10) + DeleteMessageBatch
+  (the suite's mode names work too)
+
+A progress line goes to stderr every second; the result (messages/s,
+per-request latency percentiles and a histogram) goes to stdout, ending
+with one "summary" line of key=value pairs for scripts.`
 
 func newBenchCmd() *cobra.Command {
 	var o benchOptions
 	cmd := &cobra.Command{
 		Use:   "bench",
-		Short: "Measure SQS throughput and latency against a cluster",
-		Long: `Measure SQS throughput and latency with N concurrent workers (aws-sdk-go-v2,
-AWS JSON protocol). Workers spread over the endpoints round robin.
-
-  --mode send      SendMessage (or SendMessageBatch with --batch > 1)
-  --mode receive   preload the queue with SendMessageBatch, then
-                   ReceiveMessage (max 10) + DeleteMessageBatch
-
-A progress line goes to stderr every second; the result (messages/s,
-per-request latency percentiles and a histogram) goes to stdout, ending
-with one "summary" line of key=value pairs for scripts.`,
-		Args: cobra.NoArgs,
+		Short: "Measure throughput and latency: the benchmark suite, or one run against --endpoint",
+		Long:  benchLong,
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return runBench(ctx, o, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			if len(o.endpoints) > 0 {
+				if err := endpointOnlyFlags(cmd, false); err != nil {
+					return err
+				}
+				if !cmd.Flags().Changed("workers") {
+					o.workers = []int{1}
+				}
+				if o.duration == 0 {
+					o.duration = 10 * time.Second
+				}
+				return runEndpointBench(ctx, o, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			}
+			if err := endpointOnlyFlags(cmd, true); err != nil {
+				return err
+			}
+			if o.duration == 0 {
+				o.duration = 3 * time.Second
+			}
+			if o.queued > 0 && !cmd.Flags().Changed("modes") {
+				o.modes = nil // --queued alone: only the queued phase
+			}
+			return runSuite(ctx, o, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringSliceVar(&o.endpoints, "endpoint", []string{"http://127.0.0.1:9324"}, "SQS endpoint (repeatable or comma-separated; workers round-robin over them)")
-	fl.IntVar(&o.workers, "workers", 1, "concurrent workers (requests in flight)")
-	fl.DurationVar(&o.duration, "duration", 10*time.Second, "how long to run")
-	fl.StringVar(&o.mode, "mode", "send", "send or receive")
+	fl.IntSliceVar(&o.workers, "workers", []int{1, 16, 64}, "requests in flight (list; with --endpoint default 1)")
+	fl.DurationVar(&o.duration, "duration", 0, "length of each run (default 3s; 10s with --endpoint)")
 	fl.IntVar(&o.size, "size", 100, "message body size in bytes")
-	fl.StringVar(&o.queue, "queue", "", "queue name (default: a new queue wharf-bench-<mode>-<time>, deleted afterwards)")
-	fl.IntVar(&o.batch, "batch", 1, "messages per send request in send mode (1 = SendMessage, 2-10 = SendMessageBatch)")
-	fl.IntVar(&o.preload, "preload", 0, "messages to preload in receive mode; the run ends early when they are consumed (0 = 20000 + 2000 per worker, at most 200000)")
-	fl.BoolVar(&o.keep, "keep", false, "keep the queue afterwards")
+	fl.IntVar(&o.preload, "preload", 0, "messages preloaded for each recv-delete run, which ends early when they are consumed (0: sized from the rates measured so far)")
 	fl.StringVar(&o.region, "region", "us-east-1", "region to sign requests for")
+
+	fl.IntVar(&o.runs, "runs", 3, "runs per setting (the suite reports medians)")
+	fl.StringSliceVar(&o.modes, "modes", allModes, "modes to run (list)")
+	fl.StringSliceVar(&o.targets, "targets", allTargets, "targets and references to run (list)")
+	fl.IntVar(&o.queued, "queued", 0, "fill a queue with this many messages: heap bytes per message and restart time to ready (0: off)")
+
+	fl.StringSliceVar(&o.endpoints, "endpoint", nil, "SQS endpoint to run against instead of the suite (repeatable or comma-separated; workers round-robin over them)")
+	fl.StringVar(&o.mode, "mode", "send", "with --endpoint: send or receive (or send-batch, recv-delete, publish)")
+	fl.StringVar(&o.queue, "queue", "", "with --endpoint: queue name (default: a new queue wharf-bench-<mode>-<time>, deleted afterwards)")
+	fl.IntVar(&o.batch, "batch", 1, "with --endpoint: messages per send request in send mode (1 = SendMessage, 2-10 = SendMessageBatch)")
+	fl.BoolVar(&o.keep, "keep", false, "with --endpoint: keep the queue afterwards")
+	cmd.AddCommand(newBenchRefCmd())
 	return cmd
 }
 
-// latencies collects request durations in microseconds.
-type latencies struct {
-	mu sync.Mutex
-	us []int64
-}
-
-func (l *latencies) add(batch []int64) {
-	l.mu.Lock()
-	l.us = append(l.us, batch...)
-	l.mu.Unlock()
-}
-
-type benchClient struct {
-	sqs *sqs.Client
-	url string
-}
-
-func runBench(ctx context.Context, o benchOptions, stdout, stderr io.Writer) error {
-	if o.workers < 1 {
-		return errors.New("--workers must be at least 1")
+// endpointOnlyFlags rejects flags given in the wrong form: those of one
+// --endpoint run in the suite (suite true), or the suite's with --endpoint.
+func endpointOnlyFlags(cmd *cobra.Command, suite bool) error {
+	names := []string{"runs", "modes", "targets", "queued"}
+	if suite {
+		names = []string{"mode", "queue", "batch", "keep"}
 	}
-	if o.mode != "send" && o.mode != "receive" {
-		return fmt.Errorf("--mode must be send or receive, not %q", o.mode)
+	for _, n := range names {
+		if cmd.Flags().Changed(n) {
+			if suite {
+				return fmt.Errorf("--%s needs --endpoint", n)
+			}
+			return fmt.Errorf("--%s is a flag of the suite (without --endpoint)", n)
+		}
+	}
+	return nil
+}
+
+// endpointWorkload maps the --endpoint flags to a workload.
+func endpointWorkload(o benchOptions) (workload, error) {
+	w := workload{mode: o.mode, body: benchBody(o.size), batch: o.batch}
+	switch o.mode {
+	case "send":
+		if o.batch > 1 {
+			w.mode = modeSendBatch
+		}
+	case "receive":
+		w.mode = modeRecvDelete
+	case modeSendBatch:
+		if o.batch == 1 {
+			w.batch = 10
+		}
+	case modeRecvDelete, modePublish:
+	default:
+		return w, fmt.Errorf("--mode must be send, receive, send-batch, recv-delete or publish, not %q", o.mode)
+	}
+	if w.batch < 1 || w.batch > 10 {
+		return w, errors.New("--batch must be 1..10")
+	}
+	return w, nil
+}
+
+// runEndpointBench runs the SDK loop against o.endpoints once per worker
+// count and prints each result.
+func runEndpointBench(ctx context.Context, o benchOptions, stdout, stderr io.Writer) error {
+	wl, err := endpointWorkload(o)
+	if err != nil {
+		return err
 	}
 	if o.size < 1 || o.size > 1024*1024 {
 		return errors.New("--size must be 1..1048576")
-	}
-	if o.batch < 1 || o.batch > 10 {
-		return errors.New("--batch must be 1..10")
 	}
 	var eps []string
 	for _, e := range o.endpoints {
@@ -117,290 +199,105 @@ func runBench(ctx context.Context, o benchOptions, stdout, stderr io.Writer) err
 	if len(eps) == 0 {
 		return errors.New("no --endpoint")
 	}
-	ownQueue := o.queue == ""
-	if ownQueue {
-		o.queue = fmt.Sprintf("wharf-bench-%s-%d", o.mode, time.Now().UnixNano())
+	maxWorkers := 1
+	for _, w := range o.workers {
+		if w < 1 {
+			return errors.New("--workers must be at least 1")
+		}
+		maxWorkers = max(maxWorkers, w)
 	}
+	target := newSDKTarget(eps, maxWorkers, o.region)
+	for _, w := range o.workers {
+		if err := endpointRun(ctx, o, wl, target, w, stdout, stderr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
-	hc := &http.Client{Transport: &http.Transport{
-		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:        o.workers*len(eps) + 32,
-		MaxIdleConnsPerHost: o.workers + 16,
-		IdleConnTimeout:     90 * time.Second,
-	}}
-	creds := aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-		return aws.Credentials{AccessKeyID: "bench", SecretAccessKey: "bench", Source: "wharf-bench"}, nil
-	})
-	retryer := retry.NewStandard(func(so *retry.StandardOptions) {
-		so.MaxAttempts = 5
-		so.MaxBackoff = time.Second
-		so.RateLimiter = ratelimit.None
-	})
-	var clients []benchClient
-	for _, ep := range eps {
-		clients = append(clients, benchClient{sqs: sqs.New(sqs.Options{
-			Region: o.region, Credentials: creds, BaseEndpoint: aws.String(ep),
-			HTTPClient: hc, Retryer: retryer,
-		})})
+// endpointRun is one run of runEndpointBench with w workers.
+func endpointRun(ctx context.Context, o benchOptions, wl workload, target *sdkTarget, w int, stdout, stderr io.Writer) error {
+	name := o.queue
+	if name == "" {
+		name = fmt.Sprintf("wharf-bench-%s-%d", wl.mode, time.Now().UnixNano())
 	}
 	setupCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	out, err := clients[0].sqs.CreateQueue(setupCtx, &sqs.CreateQueueInput{QueueName: aws.String(o.queue)})
+	p, err := target.prepare(setupCtx, wl, name)
 	cancel()
 	if err != nil {
-		return fmt.Errorf("create queue %s: %w", o.queue, err)
+		return err
 	}
-	// Every client uses the queue URL as its own endpoint names it.
-	path := strings.TrimPrefix(aws.ToString(out.QueueUrl), "http://")
-	path = strings.TrimPrefix(path, "https://")
-	if i := strings.IndexByte(path, '/'); i >= 0 {
-		path = path[i:]
+	if o.queue == "" && !o.keep {
+		defer p.cleanup()
 	}
-	for i := range clients {
-		clients[i].url = eps[i] + path
-	}
-	if ownQueue && !o.keep {
-		defer func() {
-			c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			_, _ = clients[0].sqs.DeleteQueue(c, &sqs.DeleteQueueInput{QueueUrl: aws.String(clients[0].url)})
-		}()
-	}
-	body := strings.Repeat("x", o.size)
-	if o.size >= 10 {
-		body = "wharf-" + strings.Repeat("b", o.size-6)
-	}
-
-	var target int64 // receive mode: stop when this many were consumed
-	if o.mode == "receive" {
+	spec := loadSpec{workers: w, duration: o.duration, progress: stderr, label: wl.mode}
+	if p.preload != nil {
 		n := o.preload
 		if n == 0 {
-			n = min(20000+2000*o.workers, 200000)
+			n = min(20000+2000*w, 200000)
 		}
-		target = int64(n)
-		fmt.Fprintf(stderr, "preloading %d messages of %d bytes into %s ...\n", n, o.size, o.queue)
+		spec.backlog = int64(n)
+		fmt.Fprintf(stderr, "preloading %d messages of %d bytes into %s ...\n", n, o.size, name)
 		start := time.Now()
-		if err := preload(ctx, clients, n, body); err != nil {
+		if err := p.preload(ctx, n, nil); err != nil {
 			return fmt.Errorf("preload: %w", err)
 		}
 		fmt.Fprintf(stderr, "preloaded %d messages in %v\n", n, time.Since(start).Round(time.Millisecond))
 	}
-
-	var msgs, reqs, errs, empty atomic.Int64
-	primary, secondary := &latencies{}, &latencies{}
-	runCtx, stopRun := context.WithTimeout(ctx, o.duration)
-	defer stopRun()
-	var drained atomic.Bool
-	var drainedAt atomic.Int64
-	var wg sync.WaitGroup
-	start := time.Now()
-	for w := 0; w < o.workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			cl := clients[w%len(clients)]
-			var lat1, lat2 []int64
-			defer func() { primary.add(lat1); secondary.add(lat2) }()
-			for runCtx.Err() == nil {
-				switch o.mode {
-				case "send":
-					t0 := time.Now()
-					var err error
-					if o.batch == 1 {
-						_, err = cl.sqs.SendMessage(runCtx, &sqs.SendMessageInput{QueueUrl: aws.String(cl.url), MessageBody: aws.String(body)})
-					} else {
-						entries := make([]types.SendMessageBatchRequestEntry, o.batch)
-						for i := range entries {
-							entries[i] = types.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(body)}
-						}
-						var res *sqs.SendMessageBatchOutput
-						res, err = cl.sqs.SendMessageBatch(runCtx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(cl.url), Entries: entries})
-						if err == nil && len(res.Failed) > 0 {
-							errs.Add(int64(len(res.Failed)))
-							msgs.Add(int64(len(res.Successful) - o.batch))
-						}
-					}
-					if runCtx.Err() != nil {
-						return
-					}
-					reqs.Add(1)
-					if err != nil {
-						errs.Add(1)
-						continue
-					}
-					lat1 = append(lat1, time.Since(t0).Microseconds())
-					msgs.Add(int64(o.batch))
-				case "receive":
-					t0 := time.Now()
-					res, err := cl.sqs.ReceiveMessage(runCtx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(cl.url), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
-					if runCtx.Err() != nil {
-						return
-					}
-					reqs.Add(1)
-					if err != nil {
-						errs.Add(1)
-						continue
-					}
-					lat1 = append(lat1, time.Since(t0).Microseconds())
-					if len(res.Messages) == 0 {
-						empty.Add(1)
-						continue
-					}
-					entries := make([]types.DeleteMessageBatchRequestEntry, len(res.Messages))
-					for i, m := range res.Messages {
-						entries[i] = types.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle}
-					}
-					t1 := time.Now()
-					// The delete finishes even when the run ends meanwhile.
-					dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-					dres, err := cl.sqs.DeleteMessageBatch(dctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(cl.url), Entries: entries})
-					cancel()
-					reqs.Add(1)
-					if err != nil {
-						errs.Add(1)
-						continue
-					}
-					lat2 = append(lat2, time.Since(t1).Microseconds())
-					errs.Add(int64(len(dres.Failed)))
-					if msgs.Add(int64(len(dres.Successful))) >= target {
-						// The backlog is consumed: end the run now rather
-						// than time empty receives.
-						if drained.CompareAndSwap(false, true) {
-							drainedAt.Store(time.Now().UnixNano())
-						}
-						stopRun()
-					}
-				}
-			}
-		}(w)
+	res, err := runLoad(ctx, spec, p.op)
+	if err != nil {
+		return err
 	}
-
-	// Progress on stderr once a second.
-	progressDone := make(chan struct{})
-	go func() {
-		defer close(progressDone)
-		tick := time.NewTicker(time.Second)
-		defer tick.Stop()
-		var last int64
-		for {
-			select {
-			case <-runCtx.Done():
-				return
-			case <-tick.C:
-				n := msgs.Load()
-				fmt.Fprintf(stderr, "[%4.0fs] %s %d messages (%d/s), %d requests, %d errors\n",
-					time.Since(start).Seconds(), o.mode, n, n-last, reqs.Load(), errs.Load())
-				last = n
-			}
-		}
-	}()
-	wg.Wait()
-	elapsed := time.Since(start)
-	if drained.Load() {
-		elapsed = time.Duration(drainedAt.Load() - start.UnixNano())
-	}
-	stopRun()
-	<-progressDone
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-
-	rate := float64(msgs.Load()) / elapsed.Seconds()
-	fmt.Fprintf(stdout, "wharf bench: mode=%s workers=%d endpoints=%d size=%dB", o.mode, o.workers, len(eps), o.size)
-	if o.mode == "send" && o.batch > 1 {
-		fmt.Fprintf(stdout, " batch=%d", o.batch)
-	}
-	fmt.Fprintf(stdout, " queue=%s\n", o.queue)
-	fmt.Fprintf(stdout, "  elapsed      %v", elapsed.Round(time.Millisecond))
-	if drained.Load() {
-		fmt.Fprint(stdout, " (ended early: the preloaded backlog was consumed; raise --preload for longer runs)")
-	}
-	fmt.Fprintf(stdout, "\n  messages     %d (%.0f msg/s)\n  requests     %d (%.0f req/s), %d errors",
-		msgs.Load(), rate, reqs.Load(), float64(reqs.Load())/elapsed.Seconds(), errs.Load())
-	if n := empty.Load(); n > 0 {
-		fmt.Fprintf(stdout, ", %d empty receives", n)
-	}
-	fmt.Fprintln(stdout)
-	name1, name2 := "SendMessage", ""
-	if o.batch > 1 {
-		name1 = "SendMessageBatch"
-	}
-	if o.mode == "receive" {
-		name1, name2 = "ReceiveMessage", "DeleteMessageBatch"
-	}
-	all := append(append([]int64(nil), primary.us...), secondary.us...)
-	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
-	p50, p99, p999 := pct(all, 0.50), pct(all, 0.99), pct(all, 0.999)
-	fmt.Fprintf(stdout, "  latency per request (all): p50 %s  p99 %s  p99.9 %s  max %s\n", ms(p50), ms(p99), ms(p999), ms(pct(all, 1)))
-	for _, part := range []struct {
-		name string
-		l    *latencies
-	}{{name1, primary}, {name2, secondary}} {
-		if part.name == "" || len(part.l.us) == 0 {
-			continue
-		}
-		s := part.l.us
-		sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-		fmt.Fprintf(stdout, "    %-19s n=%-8d p50 %s  p99 %s  p99.9 %s\n", part.name, len(s), ms(pct(s, .5)), ms(pct(s, .99)), ms(pct(s, .999)))
-	}
-	histogram(stdout, all)
-	fmt.Fprintf(stdout, "summary mode=%s workers=%d batch=%d size=%d msgs_per_sec=%.1f p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f errors=%d elapsed_s=%.2f drained=%v\n",
-		o.mode, o.workers, o.batch, o.size, rate, float64(p50)/1000, float64(p99)/1000, float64(p999)/1000, errs.Load(), elapsed.Seconds(), drained.Load())
+	printEndpointResult(stdout, o, wl, w, len(target.endpoints), name, res)
 	return nil
 }
 
-// preload fills the queue with n messages using SendMessageBatch from 16
-// concurrent senders.
-func preload(ctx context.Context, clients []benchClient, n int, body string) error {
-	var next atomic.Int64
-	var firstErr error
-	var once sync.Once
-	var wg sync.WaitGroup
-	for w := 0; w < 16; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			cl := clients[w%len(clients)]
-			for ctx.Err() == nil {
-				start := next.Add(10) - 10
-				if start >= int64(n) {
-					return
-				}
-				k := min(10, int64(n)-start)
-				entries := make([]types.SendMessageBatchRequestEntry, k)
-				for i := range entries {
-					entries[i] = types.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(body)}
-				}
-				c, cancel := context.WithTimeout(ctx, 30*time.Second)
-				res, err := cl.sqs.SendMessageBatch(c, &sqs.SendMessageBatchInput{QueueUrl: aws.String(cl.url), Entries: entries})
-				cancel()
-				if err == nil && len(res.Failed) > 0 {
-					err = fmt.Errorf("%d entries failed: %s", len(res.Failed), aws.ToString(res.Failed[0].Message))
-				}
-				if err != nil {
-					once.Do(func() { firstErr = err })
-					return
-				}
-			}
-		}(w)
+// printEndpointResult prints one --endpoint run: counts, percentiles per
+// request kind, a histogram and the summary line.
+func printEndpointResult(out io.Writer, o benchOptions, wl workload, workers, endpoints int, queue string, res runResult) {
+	fmt.Fprintf(out, "wharf bench: mode=%s workers=%d endpoints=%d size=%dB", o.mode, workers, endpoints, o.size)
+	if wl.mode == modeSendBatch {
+		fmt.Fprintf(out, " batch=%d", wl.batch)
 	}
-	wg.Wait()
-	if firstErr != nil {
-		return firstErr
+	fmt.Fprintf(out, " queue=%s\n", queue)
+	elapsed := time.Duration(res.ElapsedS * float64(time.Second))
+	fmt.Fprintf(out, "  elapsed      %v", elapsed.Round(time.Millisecond))
+	if res.Drained {
+		fmt.Fprint(out, " (ended early: the preloaded backlog was consumed; raise --preload for longer runs)")
 	}
-	return ctx.Err()
+	fmt.Fprintf(out, "\n  messages     %d (%.0f msg/s)\n  requests     %d (%.0f req/s), %d errors",
+		res.Msgs, res.MsgsPerSec, res.Requests, float64(res.Requests)/res.ElapsedS, res.Errors)
+	if res.Empty > 0 {
+		fmt.Fprintf(out, ", %d empty receives", res.Empty)
+	}
+	fmt.Fprintln(out)
+	fmt.Fprintf(out, "  latency per request (all): p50 %s  p99 %s  p99.9 %s  max %s\n",
+		msStr(res.P50Ms), msStr(res.P99Ms), msStr(res.P999Ms), msStr(res.MaxMs))
+	for kind, name := range requestNames(wl.mode) {
+		if s := res.byKind[kind]; name != "" && len(s) > 0 {
+			fmt.Fprintf(out, "    %-19s n=%-8d p50 %s  p99 %s  p99.9 %s\n", name, len(s),
+				msStr(usToMs(pct(s, .5))), msStr(usToMs(pct(s, .99))), msStr(usToMs(pct(s, .999))))
+		}
+	}
+	histogram(out, res.all)
+	fmt.Fprintf(out, "summary mode=%s workers=%d batch=%d size=%d msgs_per_sec=%.1f p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f errors=%d elapsed_s=%.2f drained=%v\n",
+		o.mode, workers, wl.batch, o.size, res.MsgsPerSec, res.P50Ms, res.P99Ms, res.P999Ms, res.Errors, res.ElapsedS, res.Drained)
 }
 
-// pct returns the q-quantile of sorted microsecond values (nearest rank).
-func pct(sorted []int64, q float64) int64 {
-	if len(sorted) == 0 {
-		return 0
+// requestNames names the request kinds of a mode (see tally).
+func requestNames(mode string) [2]string {
+	switch mode {
+	case modeSendBatch:
+		return [2]string{"SendMessageBatch", ""}
+	case modeRecvDelete:
+		return [2]string{"ReceiveMessage", "DeleteMessageBatch"}
+	case modePublish:
+		return [2]string{"Publish", ""}
 	}
-	i := int(math.Ceil(q*float64(len(sorted)))) - 1
-	i = max(0, min(i, len(sorted)-1))
-	return sorted[i]
+	return [2]string{"SendMessage", ""}
 }
 
-func ms(us int64) string { return fmt.Sprintf("%.2fms", float64(us)/1000) }
+func msStr(ms float64) string { return fmt.Sprintf("%.2fms", ms) }
 
 // histogram prints request counts per latency bucket with a bar.
 func histogram(w io.Writer, sorted []int64) {

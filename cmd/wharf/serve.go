@@ -159,7 +159,8 @@ func serve(f serveFlags) error {
 }
 
 // serveDebug serves the Go profiler (net/http/pprof) on its own listener,
-// kept off the API port: profiles expose the process's memory.
+// kept off the API port: profiles expose the process's memory. GET
+// /debug/heap answers the heap after a forced GC (see debugHeap).
 func serveDebug(addr string, logger *slog.Logger) error {
 	lis, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -171,6 +172,7 @@ func serveDebug(addr string, logger *slog.Logger) error {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("GET /debug/heap", debugHeap)
 	go func() { _ = http.Serve(lis, mux) }()
 	logger.Info("profiling", "debug", addr)
 	return nil
