@@ -38,8 +38,18 @@ lint:
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
+# make bench runs the suite of `wharf bench` (a fresh cluster and the two
+# references, see README). Knobs, passed as flags only when set by the
+# caller: DURATION (per run, 3s), RUNS (3), WORKERS (1,16,64), MODES,
+# TARGETS (comma or space lists), QUEUED (N messages: heap and restart).
+# DURATION has a file default for soak below, so origin tells them apart.
+comma := ,
+space := $(subst ,, )
+bench_flag = $(if $(filter environment command,$(firstword $(origin $(2)))),--$(1) $(subst $(space),$(comma),$(strip $($(2)))))
 bench: build
-	WHARF_BIN=$(BIN) scripts/bench.sh
+	$(BIN) bench $(call bench_flag,duration,DURATION) $(call bench_flag,runs,RUNS) \
+		$(call bench_flag,workers,WORKERS) $(call bench_flag,modes,MODES) \
+		$(call bench_flag,targets,TARGETS) $(call bench_flag,queued,QUEUED)
 
 docker: build
 	DOCKER_BUILDKIT=0 docker build -t wharf:dev .
