@@ -16,18 +16,28 @@ import (
 // addReady files m as visible.
 func (q *queue) addReady(m *message) {
 	q.ready.ReplaceOrInsert(m)
-	if q.fair == nil && m.MessageGroupID != "" && !q.fifo() {
+	if q.groups != nil {
+		q.groups.add(m)
+		return
+	}
+	g := m.groupID()
+	if q.fair == nil && g != "" {
 		q.startFair()
 		return
 	}
 	if q.fair != nil {
-		t, ok := q.fair[m.MessageGroupID]
-		if !ok {
-			t = btree.NewG(btreeDegree, bySeq)
-			q.fair[m.MessageGroupID] = t
-		}
-		t.ReplaceOrInsert(m)
+		q.fairGroup(g).ReplaceOrInsert(m)
 	}
+}
+
+// fairGroup returns a fair queue's index of group g, created if absent.
+func (q *queue) fairGroup(g string) *btree.BTreeG[*message] {
+	t, ok := q.fair[g]
+	if !ok {
+		t = btree.NewG(btreeDegree, bySeq)
+		q.fair[g] = t
+	}
+	return t
 }
 
 // deleteReady removes m from the visible messages; it reports whether m
@@ -36,11 +46,15 @@ func (q *queue) deleteReady(m *message) bool {
 	if _, ok := q.ready.Delete(m); !ok {
 		return false
 	}
+	if q.groups != nil {
+		q.groups.remove(m)
+	}
 	if q.fair != nil {
-		if t, ok := q.fair[m.MessageGroupID]; ok {
+		g := m.groupID()
+		if t, ok := q.fair[g]; ok {
 			t.Delete(m)
 			if t.Len() == 0 {
-				delete(q.fair, m.MessageGroupID)
+				delete(q.fair, g)
 			}
 		}
 	}
@@ -51,12 +65,7 @@ func (q *queue) deleteReady(m *message) bool {
 func (q *queue) startFair() {
 	q.fair = map[string]*btree.BTreeG[*message]{}
 	q.ready.Ascend(func(m *message) bool {
-		t, ok := q.fair[m.MessageGroupID]
-		if !ok {
-			t = btree.NewG(btreeDegree, bySeq)
-			q.fair[m.MessageGroupID] = t
-		}
-		t.ReplaceOrInsert(m)
+		q.fairGroup(m.groupID()).ReplaceOrInsert(m)
 		return true
 	})
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sort"
+
+	"github.com/google/btree"
 )
 
 // FIFO queues: per-group order, group locks, deduplication and receive
@@ -17,16 +19,128 @@ const maxFifoInFlight = 20_000
 // attemptWindow is how long a ReceiveRequestAttemptId is remembered.
 const attemptWindow = 5 * 60 * 1000
 
-// maxFifoScan bounds how many visible messages one FIFO receive looks at
-// to find unlocked groups.
-const maxFifoScan = 10_000
-
 // receiveAttempt remembers what a receive with a ReceiveRequestAttemptId
 // returned, so a retry of it returns the same messages and handles.
 type receiveAttempt struct {
 	ID        string
 	ExpiresAt int64
 	Result    []ReceivedMessage
+}
+
+func attemptByExpiry(a, b *receiveAttempt) bool {
+	if a.ExpiresAt != b.ExpiresAt {
+		return a.ExpiresAt < b.ExpiresAt
+	}
+	return a.ID < b.ID
+}
+
+// rememberAttempt records a receive attempt, replacing an earlier one of
+// the same ID.
+func (q *queue) rememberAttempt(a *receiveAttempt) {
+	if old, ok := q.attempts[a.ID]; ok {
+		q.attemptsByExpiry.Delete(old)
+	}
+	q.attempts[a.ID] = a
+	q.attemptsByExpiry.ReplaceOrInsert(a)
+}
+
+// expireAttempts forgets the attempts whose window ended by now, looking
+// only at those (they are ordered by expiry).
+func (q *queue) expireAttempts(now int64) {
+	for {
+		a, ok := q.attemptsByExpiry.Min()
+		if !ok || a.ExpiresAt > now {
+			return
+		}
+		q.attemptsByExpiry.DeleteMin()
+		delete(q.attempts, a.ID)
+	}
+}
+
+// fifoGroup is one message group of a FIFO queue: its ready messages in
+// order and whether an in-flight message locks it.
+type fifoGroup struct {
+	id     string
+	ready  *btree.BTreeG[*message]
+	locked bool
+	// head is the sequence of the oldest ready message, the group's key
+	// in fifoGroups.avail while inAvail.
+	head    uint64
+	inAvail bool
+}
+
+func groupByHead(a, b *fifoGroup) bool { return a.head < b.head }
+
+// fifoGroups is a FIFO queue's per-group state, kept up to date as
+// messages become ready, leave ready, and lock or unlock their group, so
+// that a receive or a long poll's readiness check finds the receivable
+// messages without scanning the ones of locked groups.
+type fifoGroups struct {
+	byID map[string]*fifoGroup
+	// avail holds the unlocked groups with ready messages, oldest head
+	// first: the order a receive serves them in.
+	avail *btree.BTreeG[*fifoGroup]
+	// free recycles the nodes of the groups' trees.
+	free *btree.FreeListG[*message]
+}
+
+func newFifoGroups() *fifoGroups {
+	return &fifoGroups{
+		byID:  make(map[string]*fifoGroup),
+		avail: btree.NewG(btreeDegree, groupByHead),
+		free:  btree.NewFreeListG[*message](btree.DefaultFreeListSize),
+	}
+}
+
+// group returns the group id, created if absent.
+func (gs *fifoGroups) group(id string) *fifoGroup {
+	g, ok := gs.byID[id]
+	if !ok {
+		g = &fifoGroup{id: id, ready: btree.NewWithFreeListG(btreeDegree, bySeq, gs.free)}
+		gs.byID[id] = g
+	}
+	return g
+}
+
+// add files the ready message m under its group.
+func (gs *fifoGroups) add(m *message) {
+	g := gs.group(m.groupID())
+	g.ready.ReplaceOrInsert(m)
+	gs.refresh(g)
+}
+
+// remove takes m out of its group's ready messages.
+func (gs *fifoGroups) remove(m *message) {
+	if g, ok := gs.byID[m.groupID()]; ok {
+		g.ready.Delete(m)
+		gs.refresh(g)
+	}
+}
+
+// lockChanged records that group id got locked or unlocked.
+func (gs *fifoGroups) lockChanged(id string, locked bool) {
+	g := gs.group(id)
+	g.locked = locked
+	gs.refresh(g)
+}
+
+// refresh puts g in avail under its current head, or takes it out, and
+// forgets a group with nothing left to track.
+func (gs *fifoGroups) refresh(g *fifoGroup) {
+	head, ok := g.ready.Min()
+	want := ok && !g.locked
+	if g.inAvail && (!want || g.head != head.Seq) {
+		gs.avail.Delete(g)
+		g.inAvail = false
+	}
+	if want && !g.inAvail {
+		g.head = head.Seq
+		gs.avail.ReplaceOrInsert(g)
+		g.inAvail = true
+	}
+	if !ok && !g.locked {
+		delete(gs.byID, g.id)
+	}
 }
 
 // sequenceNumber renders a message's sequence as SQS's SequenceNumber.
@@ -76,29 +190,14 @@ func (q *queue) checkSendEntry(e SendEntry) *Error {
 // one group as possible before the next group, each group's messages in
 // order.
 func (q *queue) pickFifo(max int) []*message {
-	var order []string
-	byGroup := map[string][]*message{}
-	scanned := 0
-	q.ready.Ascend(func(m *message) bool {
-		scanned++
-		g := m.MessageGroupID
-		if q.groupInFlight[g] == 0 {
-			if _, seen := byGroup[g]; !seen {
-				order = append(order, g)
-			}
-			byGroup[g] = append(byGroup[g], m)
-		}
-		return scanned < maxFifoScan
-	})
 	var out []*message
-	for _, g := range order {
-		for _, m := range byGroup[g] {
-			if len(out) == max {
-				return out
-			}
+	q.groups.avail.Ascend(func(g *fifoGroup) bool {
+		g.ready.Ascend(func(m *message) bool {
 			out = append(out, m)
-		}
-	}
+			return len(out) < max
+		})
+		return len(out) < max
+	})
 	return out
 }
 
@@ -115,15 +214,13 @@ func (q *queue) replayAttempt(id string, now int64, vt int) ([]ReceivedMessage, 
 	for _, r := range a.Result {
 		rc, _ := decodeReceipt(r.ReceiptHandle)
 		m, ok := q.all.Get(&message{Seq: rc.Seq})
-		if !ok || uint32(m.ReceiveCount) != rc.ReceiveCount || m.ReceiptNonce != rc.Nonce || !m.inFlightAt(now) {
+		if !ok || uint32(m.ReceiveCount) != rc.ReceiveCount || m.receiptNonce() != rc.Nonce || !m.inFlightAt(now) {
 			return nil, false
 		}
 		msgs = append(msgs, m)
 	}
 	for _, m := range msgs {
-		u := *m
-		u.VisibleAt = now + int64(vt)*1000
-		q.replace(m, &u, now)
+		q.replace(m, m.withVisibleAt(now+int64(vt)*1000), now)
 	}
 	return a.Result, true
 }
@@ -140,9 +237,8 @@ func (q *queue) redelay(now int64, wake *[]QueueKey) {
 		return true
 	})
 	for _, m := range waiting {
-		u := *m
-		u.VisibleAt = m.SentAt + delay
-		q.replace(m, &u, now)
+		u := m.withVisibleAt(m.SentAt + delay)
+		q.replace(m, u, now)
 		if u.VisibleAt <= now {
 			*wake = append(*wake, q.Key)
 		}

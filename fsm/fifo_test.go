@@ -220,3 +220,99 @@ func TestFifoDelayAndReplayVisibility(t *testing.T) {
 		t.Fatal("the replay did not restart the visibility timeout")
 	}
 }
+
+// slowPickFifo is pickFifo as a scan of every ready message: the
+// reference the per-group state must agree with.
+func slowPickFifo(q *queue, max int) []*message {
+	var order []string
+	byGroup := map[string][]*message{}
+	q.ready.Ascend(func(m *message) bool {
+		g := m.groupID()
+		if q.groupInFlight[g] == 0 {
+			if _, seen := byGroup[g]; !seen {
+				order = append(order, g)
+			}
+			byGroup[g] = append(byGroup[g], m)
+		}
+		return true
+	})
+	var out []*message
+	for _, g := range order {
+		for _, m := range byGroup[g] {
+			if len(out) < max {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+// The per-group state a FIFO queue keeps up to date picks what a scan of
+// all ready messages picks, through sends, receives, deletes, visibility
+// changes, timeouts, a dead-letter queue and a purge; and the readiness
+// check of long polls agrees with it.
+func TestFifoGroupsMatchScan(t *testing.T) {
+	h := newHarness(t)
+	dlq := queueKey("d.fifo")
+	h.ok(CreateQueue{Queue: dlq, Attributes: map[string]string{AttrFifoQueue: "true"}})
+	h.ok(CreateQueue{Queue: fifoQueue, Attributes: map[string]string{AttrFifoQueue: "true", AttrContentBasedDeduplication: "true",
+		AttrRedrivePolicy: `{"deadLetterTargetArn":"` + dlq.ARN() + `","maxReceiveCount":3}`}})
+	var handles []string
+	for i := 0; i < 3000; i++ {
+		h.now += int64(i % 700)
+		switch i % 7 {
+		case 0, 1, 2:
+			h.sendFifo(fifoQueue, fmt.Sprint("g", i%11), "", fmt.Sprint(i))
+		case 3:
+			for _, m := range h.receive(fifoQueue, 1+i%10, i%4) {
+				handles = append(handles, m.ReceiptHandle)
+			}
+		case 4:
+			if len(handles) > 0 {
+				h.apply(DeleteMessages{Queue: fifoQueue, Entries: []HandleEntry{{ReceiptHandle: handles[i%len(handles)]}}})
+			}
+		case 5:
+			if len(handles) > 0 {
+				h.apply(ChangeVisibility{Queue: fifoQueue, Entries: []HandleEntry{{ReceiptHandle: handles[i%len(handles)], VisibilityTimeout: i % 2}}})
+			}
+		case 6:
+			if i == 2001 {
+				h.now += purgeInterval
+				h.ok(PurgeQueue{Queue: fifoQueue})
+			}
+		}
+		q := h.f.queues[fifoQueue]
+		q.advance(h.now)
+		want, got := slowPickFifo(q, 10), q.pickFifo(10)
+		if fmt.Sprint(want) != fmt.Sprint(got) {
+			t.Fatalf("step %d: picked %v, a scan picks %v", i, got, want)
+		}
+		if ready, _, _ := h.f.ReceiveReady(fifoQueue, h.now); ready != (len(want) > 0) {
+			t.Fatalf("step %d: ReceiveReady %v with %d receivable", i, ready, len(want))
+		}
+	}
+}
+
+// Receive attempts are forgotten once their window ends, and only the
+// ones due are looked at.
+func TestFifoAttemptsExpire(t *testing.T) {
+	h := newHarness(t)
+	h.ok(CreateQueue{Queue: fifoQueue, Attributes: map[string]string{AttrFifoQueue: "true", AttrContentBasedDeduplication: "true"}})
+	for i := 0; i < 5; i++ {
+		h.sendFifo(fifoQueue, fmt.Sprint("g", i), "", fmt.Sprint(i))
+		h.ok(ReceiveMessages{Queue: fifoQueue, Max: 1, VisibilityTimeout: 1, Nonce: uint64(i), AttemptID: fmt.Sprint("a", i)})
+		h.now += 60_000
+	}
+	// Attempt a0 again: a new receive under the same ID replaces it.
+	h.now += 1000
+	h.ok(ReceiveMessages{Queue: fifoQueue, Max: 1, VisibilityTimeout: 1, Nonce: 9, AttemptID: "a0"})
+	q := h.f.queues[fifoQueue]
+	if len(q.attempts) != 5 || q.attemptsByExpiry.Len() != 5 {
+		t.Fatalf("attempts: %d by ID, %d by expiry", len(q.attempts), q.attemptsByExpiry.Len())
+	}
+	h.now += 180_000 // past the window of a1, a2 and a3, not of a4 or the new a0
+	h.ok(Sweep{})
+	if _, ok := q.attempts["a0"]; !ok || len(q.attempts) != 2 || q.attemptsByExpiry.Len() != 2 {
+		t.Fatalf("after the window of a1-a3: %v", q.sortedAttempts())
+	}
+}

@@ -313,12 +313,8 @@ func (f *FSM) sendMessages(now int64, c SendMessages, wake *[]QueueKey) any {
 				continue
 			}
 		}
-		m := &message{
-			ID: e.MessageID, Body: e.Body, Attributes: e.Attributes,
-			SystemAttributes: e.SystemAttributes, SenderID: c.SenderID, SentAt: now,
-			ExpiresAt: now + retention, MessageGroupID: e.MessageGroupID,
-			DeduplicationID: e.DeduplicationID,
-		}
+		m := newMessage(e.MessageID, e.Body, q.internSender(c.SenderID), e.Attributes, e.SystemAttributes, e.MessageGroupID, e.DeduplicationID)
+		m.SentAt, m.ExpiresAt = now, now+retention
 		if size := m.size(); size > maxSize {
 			results[i].Err = Errorf(CodeInvalidParameterValue, "One or more parameters are invalid. Reason: Message must be shorter than %d bytes.", maxSize)
 			continue
@@ -332,13 +328,13 @@ func (f *FSM) sendMessages(now int64, c SendMessages, wake *[]QueueKey) any {
 		q.NextSeq++
 		q.insert(m, now)
 		if e.IdempotencyKey != "" {
-			q.dedup.remember(&dedupEntry{Key: e.IdempotencyKey, MessageID: m.ID, Seq: m.Seq, ExpiresAt: now + dedupWindow})
+			q.dedup.remember(&dedupEntry{Key: e.IdempotencyKey, MessageID: e.MessageID, Seq: m.Seq, ExpiresAt: now + dedupWindow})
 		}
 		if fifoKey != "" {
-			q.dedup.remember(&dedupEntry{Key: fifoKey, MessageID: m.ID, Seq: m.Seq, ExpiresAt: now + dedupWindow})
+			q.dedup.remember(&dedupEntry{Key: fifoKey, MessageID: e.MessageID, Seq: m.Seq, ExpiresAt: now + dedupWindow})
 			results[i].SequenceNumber = sequenceNumber(m.Seq)
 		}
-		results[i].MessageID = m.ID
+		results[i].MessageID = e.MessageID
 		if delay == 0 {
 			visibleNow = true
 		}
@@ -383,7 +379,7 @@ func (f *FSM) receiveMessages(now int64, c ReceiveMessages, wake *[]QueueKey) an
 		if !ok {
 			break
 		}
-		if dlq != nil && m.ReceiveCount >= q.redrive.MaxReceiveCount {
+		if dlq != nil && int(m.ReceiveCount) >= q.redrive.MaxReceiveCount {
 			q.all.Delete(m)
 			q.expiry.Delete(m)
 			if f.moveToDeadLetter(now, m, q, dlq) {
@@ -391,32 +387,15 @@ func (f *FSM) receiveMessages(now int64, c ReceiveMessages, wake *[]QueueKey) an
 			}
 			continue
 		}
-		u := *m
-		u.ReceiveCount++
-		if u.FirstReceiveAt == 0 {
-			u.FirstReceiveAt = now
-		}
-		u.LastReceiveAt = now
-		u.VisibleAt = now + int64(vt)*1000
-		u.ReceiptNonce = messageNonce(c.Nonce, len(taken))
-		taken = append(taken, &u)
-		out = append(out, ReceivedMessage{
-			MessageID:             u.ID,
-			ReceiptHandle:         receipt{QueueID: q.ID, Seq: u.Seq, ReceiveCount: uint32(u.ReceiveCount), Nonce: u.ReceiptNonce}.encode(),
-			Body:                  u.Body,
-			Attributes:            u.Attributes,
-			SystemAttributes:      u.SystemAttributes,
-			SenderID:              u.SenderID,
-			SentTimestamp:         u.SentAt,
-			FirstReceiveTimestamp: u.FirstReceiveAt,
-			ReceiveCount:          u.ReceiveCount,
-			MessageGroupID:        u.MessageGroupID,
-			DeduplicationID:       u.DeduplicationID,
-			DeadLetterSourceArn:   u.DeadLetterSourceArn,
-		})
+		nonce := messageNonce(c.Nonce, len(taken))
+		u := m.received(now, now+int64(vt)*1000, nonce)
+		taken = append(taken, u)
+		r := u.view()
+		r.ReceiptHandle = receipt{QueueID: q.ID, Seq: u.Seq, ReceiveCount: uint32(u.ReceiveCount), Nonce: nonce}.encode()
 		if q.fifo() {
-			out[len(out)-1].SequenceNumber = sequenceNumber(u.Seq)
+			r.SequenceNumber = sequenceNumber(u.Seq)
 		}
+		out = append(out, r)
 	}
 	for _, u := range taken {
 		q.all.ReplaceOrInsert(u)
@@ -424,7 +403,7 @@ func (f *FSM) receiveMessages(now int64, c ReceiveMessages, wake *[]QueueKey) an
 		q.index(u, now)
 	}
 	if c.AttemptID != "" && q.fifo() {
-		q.attempts[c.AttemptID] = &receiveAttempt{ID: c.AttemptID, ExpiresAt: now + attemptWindow, Result: out}
+		q.rememberAttempt(&receiveAttempt{ID: c.AttemptID, ExpiresAt: now + attemptWindow, Result: out})
 	}
 	return out
 }
@@ -442,11 +421,7 @@ func (f *FSM) moveToDeadLetter(now int64, m *message, src, dlq *queue) bool {
 	}
 	dlq.NextSeq++
 	u.VisibleAt = now
-	u.ReceiveCount = 0
-	u.FirstReceiveAt = 0
-	u.LastReceiveAt = 0
-	u.ReceiptNonce = 0
-	u.DeadLetterSourceArn = src.Key.ARN()
+	u.resetReceives(src.Key.ARN())
 	dlq.insert(&u, now)
 	return true
 }
@@ -460,7 +435,7 @@ func lookupHandle(q *queue, handle string) (*message, *Error) {
 		return nil, Errorf(CodeReceiptHandleIsInvalid, "The input receipt handle \"%s\" is not a valid receipt handle.", handle)
 	}
 	m, ok := q.all.Get(&message{Seq: r.Seq})
-	if !ok || uint32(m.ReceiveCount) != r.ReceiveCount || m.ReceiptNonce != r.Nonce {
+	if !ok || uint32(m.ReceiveCount) != r.ReceiveCount || m.receiptNonce() != r.Nonce {
 		return nil, nil
 	}
 	return m, nil
@@ -510,12 +485,10 @@ func (f *FSM) changeVisibility(now int64, c ChangeVisibility, wake *[]QueueKey) 
 			return Errorf(CodeMessageNotInflight, "The message referred to is not in flight.")
 		}
 		visibleAt := now + int64(e.VisibilityTimeout)*1000
-		if visibleAt-m.LastReceiveAt > maxVisibilityMillis {
+		if visibleAt-m.lastReceiveAt() > maxVisibilityMillis {
 			return Errorf(CodeInvalidParameterValue, "Value %d for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [43200 seconds]", e.VisibilityTimeout)
 		}
-		u := *m
-		u.VisibleAt = visibleAt
-		q.replace(m, &u, now)
+		q.replace(m, m.withVisibleAt(visibleAt), now)
 		if visibleAt <= now {
 			*wake = append(*wake, q.Key)
 		}
@@ -626,7 +599,7 @@ func (f *FSM) ReceiveReady(key QueueKey, now int64) (ready bool, wakeAt int64, e
 		return false, 0, queueNotFound()
 	}
 	if q.fifo() {
-		if len(q.pickFifo(1)) > 0 {
+		if q.groups.avail.Len() > 0 {
 			return true, 0, nil
 		}
 	} else if q.ready.Len() > 0 {
@@ -686,11 +659,9 @@ func (f *FSM) Peek(key QueueKey, now int64, max int) ([]ReceivedMessage, error) 
 	out := []ReceivedMessage{}
 	q.all.Ascend(func(m *message) bool {
 		if m.VisibleAt <= now && m.ExpiresAt > now {
-			out = append(out, ReceivedMessage{
-				MessageID: m.ID, Body: m.Body, Attributes: m.Attributes, SystemAttributes: m.SystemAttributes,
-				SenderID: m.SenderID, SentTimestamp: m.SentAt, FirstReceiveTimestamp: m.FirstReceiveAt,
-				ReceiveCount: m.ReceiveCount, MessageGroupID: m.MessageGroupID, DeadLetterSourceArn: m.DeadLetterSourceArn,
-			})
+			v := m.view()
+			v.DeduplicationID = "" // a peek never showed it
+			out = append(out, v)
 		}
 		return len(out) < max
 	})

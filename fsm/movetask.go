@@ -194,14 +194,14 @@ func (f *FSM) moveMessages(now int64, c MoveMessages, wake *[]QueueKey) any {
 	for _, m := range batch {
 		dest := t.DestinationArn
 		if dest == "" {
-			dest = m.DeadLetterSourceArn
+			dest = m.deadLetterSource()
 		}
 		dq := f.queueByARN(dest)
 		if dq == nil || dq == src {
 			u.Status, u.FailureReason = MoveTaskFailed, "CouldNotDetermineMessageSource: the destination queue "+dest+" does not exist."
 			break
 		}
-		if dq.fifo() && m.MessageGroupID == "" {
+		if dq.fifo() && m.groupID() == "" {
 			u.Status, u.FailureReason = MoveTaskFailed, "A message without a MessageGroupId cannot move to the FIFO queue "+dest+"."
 			break
 		}
@@ -212,8 +212,7 @@ func (f *FSM) moveMessages(now int64, c MoveMessages, wake *[]QueueKey) any {
 		dq.NextSeq++
 		n.VisibleAt = now
 		n.ExpiresAt = now + int64(dq.intAttr(AttrMessageRetentionPeriod))*1000
-		n.ReceiveCount, n.FirstReceiveAt, n.LastReceiveAt, n.ReceiptNonce = 0, 0, 0, 0
-		n.DeadLetterSourceArn = ""
+		n.resetReceives("")
 		dq.insert(&n, now)
 		*wake = append(*wake, dq.Key)
 		moved++

@@ -7,41 +7,6 @@ import (
 	"github.com/google/btree"
 )
 
-// message is one stored message. Messages are immutable once in a tree:
-// a change replaces the message with a modified copy, so trees cloned for
-// a snapshot keep seeing the old value. Body and attribute maps are shared.
-type message struct {
-	Seq              uint64
-	ID               string
-	Body             string
-	Attributes       map[string]MessageAttribute `codec:",omitempty"`
-	SystemAttributes map[string]MessageAttribute `codec:",omitempty"`
-	SenderID         string
-	SentAt           int64
-	// VisibleAt is when the message can next be received (delay or
-	// in-flight deadline); ExpiresAt ends its retention.
-	VisibleAt      int64
-	ExpiresAt      int64
-	ReceiveCount   int
-	FirstReceiveAt int64
-	LastReceiveAt  int64
-	// ReceiptNonce belongs to the latest receive; only its handle deletes.
-	ReceiptNonce        uint64
-	MessageGroupID      string `codec:",omitempty"`
-	DeduplicationID     string `codec:",omitempty"`
-	DeadLetterSourceArn string `codec:",omitempty"`
-}
-
-func (m *message) inFlightAt(now int64) bool { return m.ReceiveCount > 0 && m.VisibleAt > now }
-
-func (m *message) size() int {
-	n := len(m.Body)
-	for name, a := range m.Attributes {
-		n += len(name) + len(a.DataType) + len(a.StringValue) + len(a.BinaryValue)
-	}
-	return n
-}
-
 func bySeq(a, b *message) bool { return a.Seq < b.Seq }
 
 func byVisibleAt(a, b *message) bool {
@@ -94,11 +59,18 @@ type queue struct {
 	// fair indexes a standard queue's ready messages by group once it has
 	// seen a MessageGroupId (fair queues); nil until then.
 	fair map[string]*btree.BTreeG[*message]
-	// attempts are a FIFO queue's remembered ReceiveRequestAttemptIds.
-	attempts map[string]*receiveAttempt
-	dedup    dedupTable
-	redrive  *redrivePolicy
-	allow    *redriveAllowPolicy
+	// groups is a FIFO queue's per-group state (fifo.go); nil otherwise.
+	groups *fifoGroups
+	// attempts are a FIFO queue's remembered ReceiveRequestAttemptIds, by
+	// ID and by expiry.
+	attempts         map[string]*receiveAttempt
+	attemptsByExpiry *btree.BTreeG[*receiveAttempt]
+	dedup            dedupTable
+	redrive          *redrivePolicy
+	allow            *redriveAllowPolicy
+	// senders interns the sender IDs of the queue's messages: most queues
+	// see a few senders, so their messages share one string each.
+	senders map[string]string
 }
 
 func newQueue(meta queueMeta) *queue {
@@ -110,11 +82,32 @@ func newQueue(meta queueMeta) *queue {
 		expiry:    btree.NewG(btreeDegree, byExpiresAt),
 		dedup:     newDedupTable(),
 
-		groupInFlight: make(map[string]int),
-		attempts:      make(map[string]*receiveAttempt),
+		groupInFlight:    make(map[string]int),
+		attempts:         make(map[string]*receiveAttempt),
+		attemptsByExpiry: btree.NewG(btreeDegree, attemptByExpiry),
+		senders:          make(map[string]string),
+	}
+	if q.fifo() {
+		q.groups = newFifoGroups()
 	}
 	q.parsePolicies()
 	return q
+}
+
+// maxInternedSenders bounds a queue's interned sender IDs; past it, new
+// senders keep their own strings.
+const maxInternedSenders = 64
+
+// internSender returns the queue's copy of the sender ID s. Interning
+// changes no value, only how many copies of it exist.
+func (q *queue) internSender(s string) string {
+	if v, ok := q.senders[s]; ok {
+		return v
+	}
+	if len(q.senders) < maxInternedSenders {
+		q.senders[s] = s
+	}
+	return s
 }
 
 // parsePolicies caches the parsed redrive policies of the attributes.
@@ -179,13 +172,19 @@ func (q *queue) index(m *message, now int64) {
 // messages.
 func (q *queue) inFlightChanged(m *message, delta int) {
 	q.waitingInFlight += delta
-	if m.MessageGroupID == "" {
+	g := m.groupID()
+	if g == "" {
 		return
 	}
-	if n := q.groupInFlight[m.MessageGroupID] + delta; n > 0 {
-		q.groupInFlight[m.MessageGroupID] = n
+	n := q.groupInFlight[g] + delta
+	if n > 0 {
+		q.groupInFlight[g] = n
 	} else {
-		delete(q.groupInFlight, m.MessageGroupID)
+		delete(q.groupInFlight, g)
+	}
+	if q.groups != nil && (n == 0 || n == 1 && delta > 0) {
+		// The group just got locked or unlocked.
+		q.groups.lockChanged(g, n > 0)
 	}
 }
 
@@ -220,17 +219,13 @@ func (q *queue) replace(old, updated *message, now int64) {
 	q.index(updated, now)
 }
 
-// advance brings the queue to time now: messages past retention and
-// idempotency keys past their window are removed, and waiting messages
-// whose time has come become ready. It reports whether any message became
-// ready.
+// advance brings the queue to time now: messages past retention, keys
+// and receive attempts past their window are removed, and waiting
+// messages whose time has come become ready. It reports whether any
+// message became ready. Each step looks only at what is due.
 func (q *queue) advance(now int64) bool {
 	q.dedup.expire(now)
-	for id, a := range q.attempts {
-		if a.ExpiresAt <= now {
-			delete(q.attempts, id)
-		}
-	}
+	q.expireAttempts(now)
 	for {
 		m, ok := q.expiry.Min()
 		if !ok || m.ExpiresAt > now {
@@ -282,9 +277,13 @@ func (q *queue) purge() {
 	if q.fair != nil {
 		q.fair = map[string]*btree.BTreeG[*message]{}
 	}
+	if q.groups != nil {
+		q.groups = newFifoGroups()
+	}
 	q.waiting.Clear(false)
 	q.expiry.Clear(false)
 	q.waitingInFlight = 0
 	clear(q.groupInFlight)
 	clear(q.attempts)
+	q.attemptsByExpiry.Clear(false)
 }

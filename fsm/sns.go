@@ -481,30 +481,29 @@ func (f *FSM) deliverToQueue(now int64, s *subscription, n Notice, queueArn stri
 		return
 	}
 	q.advance(now)
-	m := &message{
-		ID: derivedMessageID(n.MessageID, s.ARN, queueArn), SenderID: s.Topic.Account, SentAt: now,
-		VisibleAt: now + int64(q.intAttr(AttrDelaySeconds))*1000,
-		ExpiresAt: now + int64(q.intAttr(AttrMessageRetentionPeriod))*1000,
-		Seq:       q.NextSeq, MessageGroupID: n.MessageGroupID,
-	}
+	dedupID := ""
 	if q.fifo() {
 		// A FIFO queue keeps the publish's group and deduplication ID,
 		// and deduplicates it like a send (two topics may deliver the
 		// same ID).
-		m.DeduplicationID = n.DeduplicationID
-		if m.MessageGroupID == "" {
+		dedupID = n.DeduplicationID
+		if n.MessageGroupID == "" {
 			return // a standard topic's message cannot enter a FIFO queue
 		}
-		if _, dup := q.dedup.lookup(q.fifoDedupKey(m.MessageGroupID, m.DeduplicationID), now); dup {
+		if _, dup := q.dedup.lookup(q.fifoDedupKey(n.MessageGroupID, dedupID), now); dup {
 			return
 		}
 	}
+	id := derivedMessageID(n.MessageID, s.ARN, queueArn)
+	var m *message
 	if s.raw() {
-		m.Body = n.Message
-		m.Attributes = n.Attributes
+		m = newMessage(id, n.Message, s.Topic.Account, n.Attributes, nil, n.MessageGroupID, dedupID)
 	} else {
-		m.Body = envelopeJSON(n, s.Topic.ARN(), s.ARN)
+		m = newMessage(id, envelopeJSON(n, s.Topic.ARN(), s.ARN), s.Topic.Account, nil, nil, n.MessageGroupID, dedupID)
 	}
+	m.Seq, m.SentAt = q.NextSeq, now
+	m.VisibleAt = now + int64(q.intAttr(AttrDelaySeconds))*1000
+	m.ExpiresAt = now + int64(q.intAttr(AttrMessageRetentionPeriod))*1000
 	if m.size() > q.intAttr(AttrMaximumMessageSize) {
 		// The queue refuses it, as SQS refuses SNS's send of a message
 		// over the queue's MaximumMessageSize.
@@ -512,7 +511,7 @@ func (f *FSM) deliverToQueue(now int64, s *subscription, n Notice, queueArn stri
 		return
 	}
 	if q.fifo() {
-		q.dedup.remember(&dedupEntry{Key: q.fifoDedupKey(m.MessageGroupID, m.DeduplicationID), MessageID: m.ID, Seq: m.Seq, ExpiresAt: now + dedupWindow})
+		q.dedup.remember(&dedupEntry{Key: q.fifoDedupKey(n.MessageGroupID, dedupID), MessageID: id, Seq: m.Seq, ExpiresAt: now + dedupWindow})
 	}
 	q.NextSeq++
 	q.insert(m, now)
