@@ -380,8 +380,7 @@ func (f *FSM) receiveMessages(now int64, c ReceiveMessages, wake *[]QueueKey) an
 			break
 		}
 		if dlq != nil && int(m.ReceiveCount) >= q.redrive.MaxReceiveCount {
-			q.all.Delete(m)
-			q.expiry.Delete(m)
+			q.forget(m)
 			if f.moveToDeadLetter(now, m, q, dlq) {
 				*wake = append(*wake, dlq.Key)
 			}
@@ -398,8 +397,7 @@ func (f *FSM) receiveMessages(now int64, c ReceiveMessages, wake *[]QueueKey) an
 		out = append(out, r)
 	}
 	for _, u := range taken {
-		q.all.ReplaceOrInsert(u)
-		q.expiry.ReplaceOrInsert(u)
+		q.store(u)
 		q.index(u, now)
 	}
 	if c.AttemptID != "" && q.fifo() {
@@ -573,7 +571,7 @@ func (f *FSM) NeedsSweep(now int64) bool {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	for _, q := range f.queues {
-		if m, ok := q.expiry.Min(); ok && m.ExpiresAt <= now {
+		if q.expiryDue(now) {
 			return true
 		}
 		if e, ok := q.dedup.byExpiry.Min(); ok && e.ExpiresAt <= now {

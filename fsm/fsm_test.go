@@ -482,3 +482,83 @@ func TestPeekChangesNothing(t *testing.T) {
 		t.Fatal("peek changed the state")
 	}
 }
+
+// checkExpiryIndex checks the invariants of a queue's retention index:
+// every message is either in order or in the expiry tree, the in-order
+// ones expire in sequence order, none sits before the cursor, and nothing
+// past retention at now is left.
+func checkExpiryIndex(t *testing.T, q *queue, now int64) {
+	t.Helper()
+	inOrder, prev := 0, int64(0)
+	q.all.Ascend(func(m *message) bool {
+		if m.ExpiresAt <= now {
+			t.Fatalf("message %d expired at %d, still there at %d", m.Seq, m.ExpiresAt, now)
+		}
+		if _, inTree := q.expiry.Get(m); inTree != m.outOfOrder {
+			t.Fatalf("message %d: out of order %v, in the expiry tree %v", m.Seq, m.outOfOrder, inTree)
+		}
+		if !m.outOfOrder {
+			inOrder++
+			if m.ExpiresAt < prev || m.Seq < q.expiryCursor {
+				t.Fatalf("in-order message %d expires at %d after one at %d (cursor %d)", m.Seq, m.ExpiresAt, prev, q.expiryCursor)
+			}
+			prev = m.ExpiresAt
+		}
+		return true
+	})
+	if inOrder != q.inOrder || inOrder+q.expiry.Len() != q.all.Len() {
+		t.Fatalf("in order %d (counted %d), expiry tree %d, all %d", inOrder, q.inOrder, q.expiry.Len(), q.all.Len())
+	}
+}
+
+// Messages leave at the end of their retention however it changes and
+// whatever moves them: a lowered or raised retention, dead-lettered
+// messages that keep their send time, receives, deletes.
+func TestRetentionOutOfOrder(t *testing.T) {
+	h := newHarness(t)
+	src, dlq := queueKey("src"), queueKey("dlq")
+	h.ok(CreateQueue{Queue: dlq, Attributes: map[string]string{AttrMessageRetentionPeriod: "600"}})
+	h.ok(CreateQueue{Queue: src, Attributes: map[string]string{AttrRedrivePolicy: `{"deadLetterTargetArn":"` + dlq.ARN() + `","maxReceiveCount":1}`}})
+	r := rand.New(rand.NewPCG(3, 3))
+	var handles []string
+	outOfOrder := map[QueueKey]bool{}
+	for i := 0; i < 4000; i++ {
+		h.now += int64(r.IntN(2000))
+		switch r.IntN(8) {
+		case 0, 1, 2:
+			h.send(src, fmt.Sprint(i))
+		case 3:
+			h.send(dlq, fmt.Sprint(i))
+		case 4:
+			for _, m := range h.receive(src, 1+r.IntN(5), 0) {
+				handles = append(handles, m.ReceiptHandle)
+			}
+		case 5:
+			if len(handles) > 0 {
+				h.apply(DeleteMessages{Queue: src, Entries: []HandleEntry{{ReceiptHandle: handles[r.IntN(len(handles))]}}})
+			}
+		case 6:
+			retention := 60 + r.IntN(900)
+			h.ok(SetQueueAttributes{Queue: queueKey([]string{"src", "dlq"}[r.IntN(2)]), Attributes: map[string]string{AttrMessageRetentionPeriod: fmt.Sprint(retention)}})
+		case 7:
+			if r.IntN(10) == 0 {
+				h.now += int64(r.IntN(600_000))
+			}
+			if h.f.NeedsSweep(h.now) {
+				h.ok(Sweep{})
+			}
+		}
+		for _, k := range []QueueKey{src, dlq} {
+			q := h.f.queues[k]
+			q.advance(h.now)
+			checkExpiryIndex(t, q, h.now)
+			outOfOrder[k] = outOfOrder[k] || q.expiry.Len() > 0
+		}
+		if h.f.NeedsSweep(h.now) {
+			t.Fatalf("step %d: a sweep is asked for right after every queue advanced", i)
+		}
+	}
+	if !outOfOrder[src] || !outOfOrder[dlq] {
+		t.Fatalf("the workload never stored a message out of order: %v", outOfOrder)
+	}
+}

@@ -22,7 +22,10 @@ type message struct {
 	uid          [16]byte
 	ReceiveCount int32
 	hasUID       bool
-	ext          *messageExt
+	// outOfOrder: the message expires before an earlier one of its
+	// queue, so the queue's expiry tree holds it (see fileExpiry).
+	outOfOrder bool
+	ext        *messageExt
 }
 
 // messageExt holds what most queued messages do not have: attributes, FIFO

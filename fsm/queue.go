@@ -38,10 +38,11 @@ type queueMeta struct {
 	NextSeq     uint64
 }
 
-// queue is a queue and its messages with three ordered indexes:
-// all (by sequence: the record of truth, snapshotted), ready (visible,
-// by sequence), waiting (delayed or in flight, by VisibleAt) and expiry
-// (by ExpiresAt). ready and waiting are split lazily: a message in waiting
+// queue is a queue and its messages with ordered indexes: all (by
+// sequence: the record of truth, snapshotted), ready (visible, by
+// sequence), waiting (delayed or in flight, by VisibleAt) and expiry (by
+// ExpiresAt, only the messages that expire out of sequence order: see
+// fileExpiry). ready and waiting are split lazily: a message in waiting
 // whose VisibleAt has passed is promoted when the queue is next touched, so
 // which tree holds it is never observable.
 type queue struct {
@@ -50,6 +51,12 @@ type queue struct {
 	ready   *btree.BTreeG[*message]
 	waiting *btree.BTreeG[*message]
 	expiry  *btree.BTreeG[*message]
+	// inOrder counts the messages not in expiry; lastInOrder is the
+	// ExpiresAt of the latest one stored, and every one of them has a
+	// sequence of at least expiryCursor.
+	inOrder      int
+	lastInOrder  int64
+	expiryCursor uint64
 	// waitingInFlight counts messages in waiting that were received at
 	// least once (the rest of waiting is delayed).
 	waitingInFlight int
@@ -149,11 +156,133 @@ func (q *queue) intAttr(name string) int {
 	return n
 }
 
-// insert adds a new message (its Seq must be unused).
+// insert adds a new message, m, which has the highest sequence of the
+// queue (new messages take NextSeq; a restore inserts in order).
 func (q *queue) insert(m *message, now int64) {
 	q.all.ReplaceOrInsert(m)
-	q.expiry.ReplaceOrInsert(m)
+	q.fileExpiry(m)
 	q.index(m, now)
+}
+
+// Retention without a tree of every message. A message expires at its
+// send time plus the queue's retention; send times only grow, so unless
+// the retention was lowered or a message came with an older send time (a
+// dead-lettered message keeps its first one), the messages of a queue
+// expire in sequence order, the order all already keeps. Such "in order"
+// messages are found by walking all; only the others go into expiry.
+//
+// The in-order messages, by sequence, have non-decreasing ExpiresAt: a
+// message joins them only with the highest sequence and an ExpiresAt of at
+// least lastInOrder, the latest of theirs. So the ones past retention are
+// a prefix of them, and advance removes exactly the messages with
+// ExpiresAt <= now, whichever way each was filed (which is never
+// observable: a restore files them afresh).
+
+// fileExpiry files the new message m (highest sequence, not yet in any
+// other tree) as in order or in the expiry tree.
+func (q *queue) fileExpiry(m *message) {
+	if q.inOrder == 0 || m.ExpiresAt >= q.lastInOrder {
+		if q.inOrder == 0 {
+			q.expiryCursor = m.Seq
+		}
+		q.inOrder++
+		q.lastInOrder = m.ExpiresAt
+		m.outOfOrder = false
+		return
+	}
+	m.outOfOrder = true
+	q.expiry.ReplaceOrInsert(m)
+}
+
+// forgetExpiry undoes fileExpiry for a message leaving the queue.
+func (q *queue) forgetExpiry(m *message) {
+	if m.outOfOrder {
+		q.expiry.Delete(m)
+	} else {
+		q.inOrder--
+	}
+}
+
+// store puts u, a changed copy of a message of the queue with the same
+// sequence and ExpiresAt, in place of the old one in all and expiry.
+func (q *queue) store(u *message) {
+	q.all.ReplaceOrInsert(u)
+	if u.outOfOrder {
+		q.expiry.ReplaceOrInsert(u)
+	}
+}
+
+// dueInOrder returns up to max in-order messages past retention at now,
+// oldest first, and moves expiryCursor to the first in-order message not
+// returned.
+func (q *queue) dueInOrder(now int64, max int) []*message {
+	var due []*message
+	last := q.expiryCursor
+	stopped := false
+	q.all.AscendGreaterOrEqual(&message{Seq: q.expiryCursor}, func(m *message) bool {
+		last = m.Seq
+		if m.outOfOrder {
+			return true
+		}
+		if m.ExpiresAt > now || len(due) == max {
+			stopped = true
+			return false
+		}
+		due = append(due, m)
+		return true
+	})
+	if stopped {
+		q.expiryCursor = last
+	} else {
+		q.expiryCursor = last + 1
+	}
+	return due
+}
+
+// expire removes the messages past retention at now.
+func (q *queue) expire(now int64) {
+	for {
+		m, ok := q.expiry.Min()
+		if !ok || m.ExpiresAt > now {
+			break
+		}
+		q.remove(m)
+	}
+	for q.inOrder > 0 {
+		due := q.dueInOrder(now, 1024)
+		if len(due) == 0 {
+			return
+		}
+		for _, m := range due {
+			q.remove(m)
+		}
+	}
+}
+
+// expiryDue reports whether a message is past retention at now without
+// changing anything. Past a few out-of-order messages after the cursor it
+// answers true: the sweep that follows moves the cursor.
+func (q *queue) expiryDue(now int64) bool {
+	if m, ok := q.expiry.Min(); ok && m.ExpiresAt <= now {
+		return true
+	}
+	if q.inOrder == 0 {
+		return false
+	}
+	due, looked := false, 0
+	q.all.AscendGreaterOrEqual(&message{Seq: q.expiryCursor}, func(m *message) bool {
+		looked++
+		if looked > 256 {
+			due = true
+			return false
+		}
+		if m.outOfOrder {
+			return true
+		}
+		due = m.ExpiresAt <= now
+		return false
+	})
+	return due
 }
 
 // index files m under ready or waiting.
@@ -204,18 +333,20 @@ func (q *queue) unindex(m *message) {
 // remove deletes m from every index.
 func (q *queue) remove(m *message) {
 	q.unindex(m)
-	q.all.Delete(m)
-	q.expiry.Delete(m)
+	q.forget(m)
 }
 
-// replace swaps old for its modified copy updated.
+// forget deletes m, already out of ready and waiting, from all and expiry.
+func (q *queue) forget(m *message) {
+	q.all.Delete(m)
+	q.forgetExpiry(m)
+}
+
+// replace swaps old for its modified copy updated (same sequence and
+// ExpiresAt).
 func (q *queue) replace(old, updated *message, now int64) {
 	q.unindex(old)
-	if old.ExpiresAt != updated.ExpiresAt {
-		q.expiry.Delete(old)
-	}
-	q.all.ReplaceOrInsert(updated)
-	q.expiry.ReplaceOrInsert(updated)
+	q.store(updated)
 	q.index(updated, now)
 }
 
@@ -226,13 +357,7 @@ func (q *queue) replace(old, updated *message, now int64) {
 func (q *queue) advance(now int64) bool {
 	q.dedup.expire(now)
 	q.expireAttempts(now)
-	for {
-		m, ok := q.expiry.Min()
-		if !ok || m.ExpiresAt > now {
-			break
-		}
-		q.remove(m)
-	}
+	q.expire(now)
 	promoted := false
 	for {
 		m, ok := q.waiting.Min()
@@ -282,6 +407,7 @@ func (q *queue) purge() {
 	}
 	q.waiting.Clear(false)
 	q.expiry.Clear(false)
+	q.inOrder = 0
 	q.waitingInFlight = 0
 	clear(q.groupInFlight)
 	clear(q.attempts)
