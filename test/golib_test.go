@@ -430,20 +430,32 @@ type countingTransport struct {
 
 func (ct *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	ct.attempts.Add(1)
-	key := ""
-	if strings.HasSuffix(r.URL.Path, "/messages") && r.Body != nil {
+	var sendKeys []string
+	if (strings.HasSuffix(r.URL.Path, "/messages") || strings.HasSuffix(r.URL.Path, "/messages/batch")) && r.Body != nil {
 		b, _ := io.ReadAll(r.Body)
 		r.Body.Close()
 		r.Body = io.NopCloser(bytes.NewReader(b))
 		var in struct {
-			Key string `json:"idempotency_key"`
+			Key      string `json:"idempotency_key"`
+			Messages []struct {
+				Key string `json:"idempotency_key"`
+			} `json:"messages"`
 		}
-		if json.Unmarshal(b, &in) == nil && in.Key != "" {
-			ct.mu.Lock()
-			ct.keys[in.Key]++
-			ct.mu.Unlock()
-			key = in.Key
+		if json.Unmarshal(b, &in) == nil {
+			if in.Key != "" {
+				sendKeys = append(sendKeys, in.Key)
+			}
+			for _, m := range in.Messages {
+				if m.Key != "" {
+					sendKeys = append(sendKeys, m.Key)
+				}
+			}
 		}
+		ct.mu.Lock()
+		for _, k := range sendKeys {
+			ct.keys[k]++
+		}
+		ct.mu.Unlock()
 	}
 	resp, err := ct.base.RoundTrip(r)
 	if err != nil || resp.StatusCode >= 500 {
@@ -451,9 +463,11 @@ func (ct *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) 
 		var op *net.OpError
 		dial := err != nil && errors.As(err, &op) && op.Op == "dial"
 		notApplied := err == nil && resp.Header.Get("X-Wharf-Not-Applied") == "1"
-		if key != "" && !dial && !notApplied {
+		if !dial && !notApplied {
 			ct.mu.Lock()
-			ct.ambiguous[key] = true
+			for _, k := range sendKeys {
+				ct.ambiguous[k] = true
+			}
 			ct.mu.Unlock()
 		}
 	}
