@@ -41,6 +41,11 @@ type Config struct {
 	SnapshotThreshold  uint64
 	TrailingLogs       uint64
 	SnapshotInterval   time.Duration
+	// SnapshotLogBytes also makes a snapshot once this many bytes of log
+	// entries were stored since the last one (raft counts entries only,
+	// and an entry is a batch of any size): it bounds what a restart
+	// replays. Default 64 MiB; negative: entries only.
+	SnapshotLogBytes int64
 	// GossipProbeInterval scales memberlist's probing (0: memberlist's LAN
 	// defaults).
 	GossipProbeInterval time.Duration
@@ -77,6 +82,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.TrailingLogs == 0 {
 		c.TrailingLogs = 16384
+	}
+	if c.SnapshotLogBytes == 0 {
+		c.SnapshotLogBytes = 64 << 20
 	}
 	if c.SnapshotInterval == 0 {
 		// Only how often raft checks the threshold; the check is cheap.

@@ -132,6 +132,10 @@ func openRaft(cfg *Config, f *fsm.FSM, m *metrics, advertiseRaft string, notify 
 	if cfg.wrapLogStore != nil {
 		logs = cfg.wrapLogStore(store)
 	}
+	// Snapshot by log bytes as well as entries, and compact in chunks that
+	// let log writes in between (logstore.go).
+	sized := newSizedLogStore(logs, cfg.SnapshotLogBytes, cfg.Logger)
+	logs = sized
 	// Replication reads back what was just written: serve the recent
 	// entries from memory instead of bolt (and a msgpack decode).
 	if logs, err = raft.NewLogCache(1024, logs); err != nil {
@@ -143,6 +147,7 @@ func openRaft(cfg *Config, f *fsm.FSM, m *metrics, advertiseRaft string, notify 
 		p.close()
 		return nil, fmt.Errorf("node: start raft: %w", err)
 	}
+	sized.attach(r)
 	p.raft = r
 	return p, nil
 }
