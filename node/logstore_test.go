@@ -1,14 +1,18 @@
 package node
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/raft"
+
+	"github.com/wharfmq/wharf/fsm"
 )
 
 // fakeSnapshots counts snapshot requests; each waits for release.
@@ -122,4 +126,39 @@ func TestLogStoreDeletesInChunks(t *testing.T) {
 	if s.stored.Load() != 0 {
 		t.Fatalf("count %d after a compaction", s.stored.Load())
 	}
+}
+
+// A node snapshots once its log grew by SnapshotLogBytes, long before the
+// entry threshold, and comes back from that snapshot after a restart.
+func TestNodeSnapshotsByLogBytes(t *testing.T) {
+	c := newTestCluster(t, 1)
+	c.nodes[0].Close()
+	c.cfgs[0].SnapshotLogBytes = 64 << 10
+	c.start(0)
+	n := c.leader()
+	ctx := context.Background()
+	q := fsm.QueueKey{Region: "us-east-1", Account: "000000000000", Name: "bytes"}
+	if err := n.CreateQueue(ctx, fsm.CreateQueue{Queue: q}); err != nil {
+		t.Fatal(err)
+	}
+	body := strings.Repeat("x", 4096)
+	for i := 0; i < 40; i++ { // 160 KiB of bodies in 40 entries
+		if _, err := n.SendMessages(ctx, fsm.SendMessages{Queue: q, Entries: []fsm.SendEntry{{Body: body, DelaySeconds: -1}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	until(t, "a snapshot", func() bool { return n.raft.Stats()["last_snapshot_index"] != "0" })
+	n.Close()
+	c.start(0)
+	n = c.leader()
+	waitFor(t, 10*time.Second, func() error {
+		v, err := n.GetQueue(ctx, q)
+		if err != nil {
+			return err
+		}
+		if got := v.Attributes[fsm.AttrApproximateNumberOfMessages]; got != "40" {
+			return fmt.Errorf("%s messages after the restart", got)
+		}
+		return nil
+	})
 }
