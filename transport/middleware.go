@@ -9,8 +9,9 @@ import (
 	"net/http"
 	"runtime/debug"
 
-	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
+
+	"github.com/wharfmq/wharf/node"
 )
 
 // callKey keys the *call in a request's context.
@@ -30,7 +31,7 @@ func callFrom(ctx context.Context) *call {
 func (s *Server) prepareSQS(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(ec echo.Context) error {
 		r := ec.Request()
-		c := newCall(r, &s.cfg, uuid.NewString())
+		c := newCall(r, &s.cfg, node.RandomUUID())
 		ec.SetRequest(r.WithContext(context.WithValue(r.Context(), callKey{}, c)))
 		return next(ec)
 	}
@@ -113,7 +114,7 @@ func (s *Server) handleEchoError(err error, ec echo.Context) {
 		status = he.Code
 	}
 	if isRESTPath(r.URL.Path) {
-		writeError(ec.Response(), protoREST, uuid.NewString(), restRouteError(r.Method, r.URL.Path, status))
+		writeError(ec.Response(), protoREST, node.RandomUUID(), restRouteError(r.Method, r.URL.Path, status))
 		return
 	}
 	if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
@@ -124,5 +125,5 @@ func (s *Server) handleEchoError(err error, ec echo.Context) {
 	if status >= 500 {
 		code = codeInternal
 	}
-	writeError(ec.Response(), protocolOf(r), uuid.NewString(), errf(code, "%s %s: %s", r.Method, r.URL.Path, http.StatusText(status)))
+	writeError(ec.Response(), protocolOf(r), node.RandomUUID(), errf(code, "%s %s: %s", r.Method, r.URL.Path, http.StatusText(status)))
 }
