@@ -59,11 +59,16 @@ type raftParts struct {
 	raft  *raft.Raft
 	store *raftboltdb.BoltStore
 	trans *raft.NetworkTransport
+	// streams is the raft port's listener, shared by raft and the
+	// command RPC (streams.go); trans closes it.
+	streams *streamLayer
 }
 
 func (p *raftParts) close() {
 	if p.trans != nil {
 		p.trans.Close()
+	} else if p.streams != nil {
+		p.streams.Close()
 	}
 	if p.store != nil {
 		p.store.Close()
@@ -118,15 +123,20 @@ func openRaft(cfg *Config, f *fsm.FSM, m *metrics, advertiseRaft string, notify 
 		p.close()
 		return nil, fmt.Errorf("node: raft address: %w", err)
 	}
-	// Keep few idle connections per peer: a pooled connection to a peer
-	// that restarted is dead, and every election RPC that draws one fails
-	// (EOF) and costs a whole election timeout. With 5 pooled, a chaos soak
-	// saw five failed elections in a row (6.4 s without writes).
-	trans, err := raft.NewTCPTransportWithLogger(cfg.RaftAddr, addr, 2, 10*time.Second, rc.Logger)
+	// The raft port also carries the command RPC (streams.go).
+	streams, err := newStreamLayer(cfg.RaftAddr, addr, cfg.Logger.With("node", cfg.NodeID))
 	if err != nil {
 		p.close()
 		return nil, fmt.Errorf("node: raft transport: %w", err)
 	}
+	p.streams = streams
+	// Keep few idle connections per peer: a pooled connection to a peer
+	// that restarted is dead, and every election RPC that draws one fails
+	// (EOF) and costs a whole election timeout. With 5 pooled, a chaos soak
+	// saw five failed elections in a row (6.4 s without writes).
+	trans := raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
+		Stream: streams, MaxPool: 2, Timeout: 10 * time.Second, Logger: rc.Logger,
+	})
 	p.trans = trans
 	var logs raft.LogStore = store
 	if cfg.wrapLogStore != nil {
