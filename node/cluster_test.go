@@ -123,7 +123,9 @@ func TestClusterReplicatesAndFailsOver(t *testing.T) {
 	}
 	for _, n := range c.nodes {
 		if n != leader {
-			if _, err := n.SendMessages(ctx, fsm.SendMessages{Queue: q}); !errors.Is(err, ErrNotLeader) {
+			// Writes other than the message operations (which a
+			// follower forwards, forward_test.go) run on the leader only.
+			if err := n.CreateQueue(ctx, fsm.CreateQueue{Queue: q}); !errors.Is(err, ErrNotLeader) {
 				t.Fatalf("follower accepted a write: %v", err)
 			}
 		}

@@ -28,11 +28,13 @@ type Node struct {
 	advGossip string
 	// signing caches the parsed SNS signing key (sns.go).
 	signing signerCache
+	// fwd forwards message operations to the leader (forward.go).
+	fwd *forwarder
 
-	notify    chan bool
-	batcher   *batcher
-	stop      chan struct{}
-	wg        sync.WaitGroup
+	notify  chan bool
+	batcher *batcher
+	stop    chan struct{}
+	wg      sync.WaitGroup
 
 	mu           sync.Mutex
 	metaHasState bool
@@ -77,6 +79,7 @@ func New(cfg Config) (*Node, error) {
 		n.parts.close()
 		return nil, fmt.Errorf("node: start gossip: %w", err)
 	}
+	n.fwd = n.startForwarding()
 	n.wg.Add(3)
 	go func() { defer n.wg.Done(); n.batcher.run() }()
 	go n.leaderLoop()
@@ -182,6 +185,7 @@ func (n *Node) Close() error {
 	var err error
 	n.shutdownOnce.Do(func() {
 		close(n.stop)
+		n.fwd.close()
 		if e := n.raft.Shutdown().Error(); e != nil {
 			err = e
 		}

@@ -11,7 +11,11 @@ import (
 
 // The typed service operations. Writes are raft commands and run on the
 // leader only (ErrNotLeader elsewhere); reads are linearizable and also run
-// on the leader. Domain errors come back as *fsm.Error.
+// on the leader. The message operations (SendMessages, ReceiveMessages,
+// DeleteMessages, ChangeVisibility, Publish) work on any node: a follower
+// forwards them to the leader (forward.go); called with no entries they
+// only check that the queue or topic exists. Domain errors come back as
+// *fsm.Error.
 
 // CreateQueue creates a queue (idempotent for identical attributes).
 func (n *Node) CreateQueue(ctx context.Context, req fsm.CreateQueue) error {
@@ -56,6 +60,9 @@ func (n *Node) PurgeQueue(ctx context.Context, key fsm.QueueKey) error {
 // The error is set when the whole call failed; otherwise each entry has its
 // own result.
 func (n *Node) SendMessages(ctx context.Context, req fsm.SendMessages) ([]fsm.SendResult, error) {
+	if res, routed, err := n.routeSend(ctx, req); routed {
+		return res, err
+	}
 	for i := range req.Entries {
 		req.Entries[i].MessageID = newMessageID()
 	}
@@ -71,6 +78,9 @@ func (n *Node) SendMessages(ctx context.Context, req fsm.SendMessages) ([]fsm.Se
 // visible (long polling); a negative wait means the queue's
 // ReceiveMessageWaitTimeSeconds. It returns an empty slice when none came.
 func (n *Node) ReceiveMessages(ctx context.Context, req fsm.ReceiveMessages, wait time.Duration) ([]fsm.ReceivedMessage, error) {
+	if res, routed, err := n.routeReceive(ctx, req, wait); routed {
+		return res, err
+	}
 	msgs, err := n.receive(ctx, req, wait)
 	n.metrics.countReceived(req.Queue, msgs)
 	return msgs, err
@@ -78,6 +88,9 @@ func (n *Node) ReceiveMessages(ctx context.Context, req fsm.ReceiveMessages, wai
 
 // DeleteMessages deletes messages by receipt handle, with a result per entry.
 func (n *Node) DeleteMessages(ctx context.Context, req fsm.DeleteMessages) ([]fsm.EntryResult, error) {
+	if res, routed, err := n.routeDelete(ctx, req); routed {
+		return res, err
+	}
 	res, err := n.apply(ctx, req)
 	if err != nil {
 		return nil, err
@@ -88,6 +101,9 @@ func (n *Node) DeleteMessages(ctx context.Context, req fsm.DeleteMessages) ([]fs
 
 // ChangeVisibility changes visibility timeouts, with a result per entry.
 func (n *Node) ChangeVisibility(ctx context.Context, req fsm.ChangeVisibility) ([]fsm.EntryResult, error) {
+	if res, routed, err := n.routeChangeVisibility(ctx, req); routed {
+		return res, err
+	}
 	res, err := n.apply(ctx, req)
 	if err != nil {
 		return nil, err

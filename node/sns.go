@@ -175,6 +175,9 @@ func (n *Node) SetSubscriptionAttributes(ctx context.Context, req fsm.SetSubscri
 // node stamps message IDs and the time and signs each message once per
 // protocol variant (the signature covers no subscriber-specific field).
 func (n *Node) Publish(ctx context.Context, req fsm.Publish) ([]fsm.PublishResult, error) {
+	if res, routed, err := n.routePublish(ctx, req); routed {
+		return res, err
+	}
 	if !n.isLeaderReady() {
 		return nil, ErrNotLeader
 	}
