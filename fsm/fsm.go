@@ -42,7 +42,7 @@ type FSM struct {
 	moveTasks []*moveTask
 
 	watchMu sync.Mutex
-	watch   map[QueueKey]chan struct{}
+	watch   map[QueueKey]*watchers
 }
 
 // New returns an empty state machine.
@@ -53,7 +53,7 @@ func New() *FSM {
 		topics:  make(map[TopicKey]*topic),
 		subs:    make(map[string]*subscription),
 		outbox:  newOutbox(),
-		watch:   make(map[QueueKey]chan struct{}),
+		watch:   make(map[QueueKey]*watchers),
 	}
 }
 
@@ -517,38 +517,6 @@ func lessKey(a, b QueueKey) bool {
 		return a.Account < b.Account
 	}
 	return a.Name < b.Name
-}
-
-// Watch returns a channel closed when something may have become receivable
-// on the queue (a send, a visibility change, a restore) or the queue was
-// deleted. Long polls wait on it.
-func (f *FSM) Watch(key QueueKey) <-chan struct{} {
-	f.watchMu.Lock()
-	defer f.watchMu.Unlock()
-	ch, ok := f.watch[key]
-	if !ok {
-		ch = make(chan struct{})
-		f.watch[key] = ch
-	}
-	return ch
-}
-
-func (f *FSM) notify(key QueueKey) {
-	f.watchMu.Lock()
-	if ch, ok := f.watch[key]; ok {
-		close(ch)
-		delete(f.watch, key)
-	}
-	f.watchMu.Unlock()
-}
-
-func (f *FSM) notifyAll() {
-	f.watchMu.Lock()
-	for k, ch := range f.watch {
-		close(ch)
-		delete(f.watch, k)
-	}
-	f.watchMu.Unlock()
 }
 
 // AppliedIndex is the index of the last applied log entry.

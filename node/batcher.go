@@ -66,7 +66,7 @@ type batcher struct {
 	wake chan struct{}
 	// slots holds a token per entry proposed and not yet applied.
 	slots chan struct{}
-	stop <-chan struct{}
+	stop  <-chan struct{}
 }
 
 func newBatcher(apply func([]byte) raft.ApplyFuture, m *metrics, stop <-chan struct{}) *batcher {
