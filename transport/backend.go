@@ -12,6 +12,12 @@ import (
 // implements it. Domain errors come back as *fsm.Error; node.ErrNotLeader,
 // node.ErrNoLeader, node.ErrIndeterminate, node.ErrShuttingDown and context
 // errors mean "retry" and are answered with a 5xx.
+//
+// SendMessages, ReceiveMessages, DeleteMessages, ChangeVisibility and
+// Publish work on any member (a follower forwards them to the leader, see
+// ForwardsCommands); called with no entries, SendMessages, DeleteMessages,
+// ChangeVisibility and Publish only check that the queue or topic exists.
+// Every other operation runs on the leader only.
 type Backend interface {
 	// The SQS operations, one per command or read of node's service API.
 	CreateQueue(ctx context.Context, req fsm.CreateQueue) error
@@ -67,6 +73,12 @@ type Backend interface {
 	Status() node.Status
 	// IsLeader reports whether this node is the raft leader.
 	IsLeader() bool
+	// ForwardsCommands reports whether the message operations
+	// (SendMessages, ReceiveMessages, DeleteMessages, ChangeVisibility,
+	// Publish) reach the leader from this node by themselves; false when
+	// the leader cannot take them that way (an older build), and the HTTP
+	// request must be forwarded.
+	ForwardsCommands() bool
 	// LeaderAPIAddr is the host:port of the leader's API, "" when unknown.
 	LeaderAPIAddr() string
 	// Ready reports whether the node knows a leader and its FSM caught up.

@@ -354,6 +354,10 @@ func (b *memBackend) IsLeader() bool {
 	return b.leader
 }
 
+// ForwardsCommands: a lone memBackend is the leader, or forwards nothing
+// (forwardingBackend forwards).
+func (b *memBackend) ForwardsCommands() bool { return true }
+
 func (b *memBackend) LeaderAPIAddr() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()

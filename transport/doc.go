@@ -9,7 +9,10 @@
 // It also serves the native REST API under /v1 (rest*.go; the contract is
 // docs/rest-api.md, docs/openapi.yaml describes it for machines), the admin
 // endpoints (/healthz, /readyz, /v1/cluster/status) and forwards requests
-// that reach a follower to the leader, once.
+// that reach a follower to the leader, once. The message commands (send,
+// receive, delete, change visibility, publish) are the exception: a
+// follower decodes and validates them, and the node takes the typed
+// command to the leader itself.
 //
 // transport depends on the node through the Backend interface it owns;
 // *node.Node implements it. Errors the backend returns are either domain

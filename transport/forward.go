@@ -28,6 +28,12 @@ const headerNotApplied = "X-Wharf-Not-Applied"
 // that it is not the leader any more) it waits, up to Config.LeaderWait,
 // and tries again: those cases applied nothing. A forward cut after the
 // request was sent has an unknown outcome and answers a retryable 5xx.
+//
+// The message commands (commandActions) are not forwarded: the follower
+// decodes and validates them and the backend sends the typed command to
+// the leader itself, with the same guarantees. Only when the backend says
+// the leader cannot take commands that way (a node of an older build) are
+// they forwarded here like the rest.
 func (s *Server) forwardToLeader(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(ec echo.Context) error {
 		b := s.cfg.Backend
@@ -39,6 +45,9 @@ func (s *Server) forwardToLeader(next echo.HandlerFunc) echo.HandlerFunc {
 		if r.Header.Get(headerForwarded) != "" {
 			s.answerError(ec.Response(), c, errf(codeNotLeader, "This node is not the leader (forwarded request); retry."))
 			return nil
+		}
+		if commandActions[requestAction(ec, c)] && b.ForwardsCommands() {
+			return next(ec)
 		}
 		body, _ := ec.Get(bodyKey).([]byte)
 		deadline := time.Now().Add(s.cfg.LeaderWait)
@@ -77,6 +86,42 @@ func (s *Server) forwardToLeader(next echo.HandlerFunc) echo.HandlerFunc {
 			return nil
 		}
 	}
+}
+
+// commandActions are the actions (SQS, SNS and REST) whose backend
+// operations reach the leader by themselves: SendMessages,
+// ReceiveMessages, DeleteMessages, ChangeVisibility and Publish, and no
+// other backend call (their handlers' checks of a queue or topic go
+// through those operations too, with no entries).
+var commandActions = map[string]bool{
+	"SendMessage": true, "SendMessageBatch": true, "ReceiveMessage": true,
+	"DeleteMessage": true, "DeleteMessageBatch": true,
+	"ChangeMessageVisibility": true, "ChangeMessageVisibilityBatch": true,
+	"Publish": true, "PublishBatch": true,
+	"REST.SendMessage": true, "REST.SendMessageBatch": true, "REST.ReceiveMessage": true,
+	"REST.DeleteMessageBatch": true, "REST.ChangeMessageVisibility": true,
+	"REST.Publish": true, "REST.PublishBatch": true,
+}
+
+// requestAction names a request's action before its handler runs: REST
+// routes are named already, JSON requests by X-Amz-Target, query requests
+// by their Action parameter ("" when it cannot be read: the request is
+// forwarded as it is).
+func requestAction(ec echo.Context, c *call) string {
+	r := ec.Request()
+	switch c.proto {
+	case protoREST:
+		return c.action
+	case protoJSON:
+		name, _ := jsonAction(r.Header.Get("X-Amz-Target"))
+		return name
+	}
+	body, _ := ec.Get(bodyKey).([]byte)
+	params, err := queryParams(r.URL.RawQuery, r.Header.Get("Content-Type"), body)
+	if err != nil {
+		return ""
+	}
+	return params.Get("Action")
 }
 
 // pause waits before another forwarding attempt, with a backoff, and

@@ -13,19 +13,80 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/wharfmq/wharf/fsm"
 )
 
-// cluster is a leader and a follower, each a Server over a memBackend.
+// cluster is a leader and a follower, each a Server over a memBackend;
+// the follower's backend forwards the message commands to the leader's,
+// as node does over its command RPC.
 type cluster struct {
 	leader, follower       *httptest.Server
 	leaderMem, followerMem *memBackend
+	followerBackend        *forwardingBackend
 	mu                     sync.Mutex
 	seen                   []*http.Request // requests the leader received
+}
+
+// forwardingBackend is a follower's memBackend whose message commands run
+// on the leader's memBackend, unless legacy: then the leader is of a
+// build that takes no forwarded commands, and transport must forward the
+// HTTP request.
+type forwardingBackend struct {
+	*memBackend
+	leaderMem *memBackend
+	mu        sync.Mutex
+	legacy    bool
+	forwarded int // commands run on the leader's backend
+}
+
+func (f *forwardingBackend) ForwardsCommands() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return !f.legacy
+}
+
+func (f *forwardingBackend) count() {
+	f.mu.Lock()
+	f.forwarded++
+	f.mu.Unlock()
+}
+
+func (f *forwardingBackend) forwardedCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.forwarded
+}
+
+func (f *forwardingBackend) SendMessages(ctx context.Context, req fsm.SendMessages) ([]fsm.SendResult, error) {
+	f.count()
+	return f.leaderMem.SendMessages(ctx, req)
+}
+
+func (f *forwardingBackend) ReceiveMessages(ctx context.Context, req fsm.ReceiveMessages, wait time.Duration) ([]fsm.ReceivedMessage, error) {
+	f.count()
+	return f.leaderMem.ReceiveMessages(ctx, req, wait)
+}
+
+func (f *forwardingBackend) DeleteMessages(ctx context.Context, req fsm.DeleteMessages) ([]fsm.EntryResult, error) {
+	f.count()
+	return f.leaderMem.DeleteMessages(ctx, req)
+}
+
+func (f *forwardingBackend) ChangeVisibility(ctx context.Context, req fsm.ChangeVisibility) ([]fsm.EntryResult, error) {
+	f.count()
+	return f.leaderMem.ChangeVisibility(ctx, req)
+}
+
+func (f *forwardingBackend) Publish(ctx context.Context, req fsm.Publish) ([]fsm.PublishResult, error) {
+	f.count()
+	return f.leaderMem.Publish(ctx, req)
 }
 
 func newCluster(t *testing.T, wrap func(http.Handler) http.Handler) *cluster {
 	t.Helper()
 	c := &cluster{leaderMem: newMemBackend(), followerMem: newMemBackend()}
+	c.followerBackend = &forwardingBackend{memBackend: c.followerMem, leaderMem: c.leaderMem}
 	var h http.Handler = New(Config{Backend: c.leaderMem, Region: "us-east-1", AccountID: testAccount, Logger: quietLogger}).Handler()
 	if wrap != nil {
 		h = wrap(h)
@@ -39,7 +100,7 @@ func newCluster(t *testing.T, wrap func(http.Handler) http.Handler) *cluster {
 	t.Cleanup(c.leader.Close)
 	c.followerMem.leader = false
 	c.followerMem.addr = strings.TrimPrefix(c.leader.URL, "http://")
-	c.follower = httptest.NewServer(New(Config{Backend: c.followerMem, Region: "us-east-1", AccountID: testAccount, Logger: quietLogger, LeaderWait: 300 * time.Millisecond}).Handler())
+	c.follower = httptest.NewServer(New(Config{Backend: c.followerBackend, Region: "us-east-1", AccountID: testAccount, Logger: quietLogger, LeaderWait: 300 * time.Millisecond}).Handler())
 	t.Cleanup(c.follower.Close)
 	return c
 }
@@ -147,11 +208,19 @@ func TestForwardLeaderUnreachable(t *testing.T) {
 	c.followerMem.mu.Lock()
 	c.followerMem.addr = dead
 	c.followerMem.mu.Unlock()
-	r := postJSON(t, c.follower.URL, "SendMessage", `{"QueueUrl":"/1/q","MessageBody":"x"}`)
-	if r.status != 503 || r.header.Get("x-amzn-query-error") != "ServiceUnavailable;Receiver" {
-		t.Fatalf("json: %d %v %s", r.status, r.header, r.body)
+	// A message command is forwarded over HTTP too when the leader takes
+	// no forwarded commands (an older build).
+	c.followerBackend.legacy = true
+	for _, a := range []struct{ action, json string }{
+		{"CreateQueue", `{"QueueName":"q"}`},
+		{"SendMessage", `{"QueueUrl":"/1/q","MessageBody":"x"}`},
+	} {
+		r := postJSON(t, c.follower.URL, a.action, a.json)
+		if r.status != 503 || r.header.Get("x-amzn-query-error") != "ServiceUnavailable;Receiver" {
+			t.Fatalf("json %s: %d %v %s", a.action, r.status, r.header, r.body)
+		}
 	}
-	r = postQuery(t, c.follower.URL, "/", form("Action", "SendMessage", "QueueUrl", "/1/q", "MessageBody", "x"))
+	r := postQuery(t, c.follower.URL, "/", form("Action", "SendMessage", "QueueUrl", "/1/q", "MessageBody", "x"))
 	if r.status != 503 || between(r.body, "Code") != "ServiceUnavailable" {
 		t.Fatalf("query: %d %s", r.status, r.body)
 	}
@@ -166,11 +235,17 @@ func TestForwardLeaderDiesMidRequest(t *testing.T) {
 			}
 		})
 	})
-	r := postJSON(t, c.follower.URL, "SendMessage", `{"QueueUrl":"/1/q","MessageBody":"x"}`)
-	if r.status < 500 || !strings.Contains(r.header.Get("x-amzn-query-error"), ";Receiver") {
-		t.Fatalf("json: %d %v %s", r.status, r.header, r.body)
+	c.followerBackend.legacy = true // SendMessage goes over HTTP too
+	for _, a := range []struct{ action, json string }{
+		{"CreateQueue", `{"QueueName":"q"}`},
+		{"SendMessage", `{"QueueUrl":"/1/q","MessageBody":"x"}`},
+	} {
+		r := postJSON(t, c.follower.URL, a.action, a.json)
+		if r.status < 500 || !strings.Contains(r.header.Get("x-amzn-query-error"), ";Receiver") {
+			t.Fatalf("json %s: %d %v %s", a.action, r.status, r.header, r.body)
+		}
 	}
-	r = postQuery(t, c.follower.URL, "/", form("Action", "SendMessage", "QueueUrl", "/1/q", "MessageBody", "x"))
+	r := postQuery(t, c.follower.URL, "/", form("Action", "SendMessage", "QueueUrl", "/1/q", "MessageBody", "x"))
 	if r.status < 500 || between(r.body, "Type") != "Receiver" {
 		t.Fatalf("query: %d %s", r.status, r.body)
 	}

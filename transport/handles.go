@@ -65,7 +65,7 @@ func (s *Server) deleteMessageBatch(ctx context.Context, c *call, in *handleBatc
 	if len(entries) > 0 {
 		results, err = s.cfg.Backend.DeleteMessages(ctx, fsm.DeleteMessages{Queue: key, Entries: entries})
 	} else {
-		_, err = s.cfg.Backend.GetQueue(ctx, key)
+		_, err = s.cfg.Backend.DeleteMessages(ctx, fsm.DeleteMessages{Queue: key}) // checks the queue
 	}
 	ok, err := b.settle(ids, results, err)
 	if err != nil {
@@ -88,7 +88,7 @@ func (s *Server) changeMessageVisibilityBatch(ctx context.Context, c *call, in *
 	if len(entries) > 0 {
 		results, err = s.cfg.Backend.ChangeVisibility(ctx, fsm.ChangeVisibility{Queue: key, Entries: entries})
 	} else {
-		_, err = s.cfg.Backend.GetQueue(ctx, key)
+		_, err = s.cfg.Backend.ChangeVisibility(ctx, fsm.ChangeVisibility{Queue: key}) // checks the queue
 	}
 	ok, err := b.settle(ids, results, err)
 	if err != nil {

@@ -223,7 +223,7 @@ func (s *Server) restSendBatch(ctx context.Context, r *restRequest) (int, any, e
 	}
 	if len(entries) == 0 {
 		// Every entry failed: still report a missing queue.
-		if _, err := s.cfg.Backend.GetQueue(ctx, key); err != nil {
+		if _, err := s.cfg.Backend.SendMessages(ctx, fsm.SendMessages{Queue: key}); err != nil {
 			return 0, nil, err
 		}
 		return http.StatusOK, out, nil
@@ -365,7 +365,7 @@ func (s *Server) restDeleteMessages(ctx context.Context, r *restRequest) (int, a
 		entries = append(entries, fsm.HandleEntry{ID: strconv.Itoa(i), ReceiptHandle: h})
 	}
 	if len(entries) == 0 {
-		if _, err := s.cfg.Backend.GetQueue(ctx, key); err != nil {
+		if _, err := s.cfg.Backend.DeleteMessages(ctx, fsm.DeleteMessages{Queue: key}); err != nil { // checks the queue
 			return 0, nil, err
 		}
 		return http.StatusOK, out, nil

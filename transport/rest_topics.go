@@ -662,7 +662,7 @@ func (s *Server) restPublishBatch(ctx context.Context, r *restRequest) (int, any
 	}
 	if len(entries) == 0 {
 		// Every entry failed: still report a missing topic.
-		if _, err := s.cfg.Backend.GetTopic(ctx, key); err != nil {
+		if _, err := s.cfg.Backend.Publish(ctx, fsm.Publish{Topic: key}); err != nil {
 			return 0, nil, err
 		}
 		return http.StatusOK, out, nil

@@ -157,7 +157,7 @@ func (s *Server) sendMessageBatch(ctx context.Context, c *call, in *sendMessageB
 			}
 			res.Successful = append(res.Successful, sendBatchEntry{Id: ids[i], sendResult: sent(&entries[j], &results[j])})
 		}
-	} else if _, err := s.cfg.Backend.GetQueue(ctx, key); err != nil {
+	} else if _, err := s.cfg.Backend.SendMessages(ctx, fsm.SendMessages{Queue: key}); err != nil {
 		return nil, err // every entry failed: still report a missing queue
 	}
 	res.Failed = b.failures()
