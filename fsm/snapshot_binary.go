@@ -466,7 +466,9 @@ func readBinarySnapshot(br *bufio.Reader) (*restoredState, error) {
 	st.queues = make(map[QueueKey]*queue, min(max(h.Queues, 0), 1024))
 	for i := 0; i < h.Queues; i++ {
 		var head queueHead
-		r.frame(&head)
+		if r.frame(&head); r.err != nil {
+			return nil, errSnapshot("queue", r.err)
+		}
 		q := newRestoredQueue(head.Meta, r.dedupEntries(head.Dedup, h.Now), head.Attempts)
 		var prev snapPrev
 		for j := 0; j < head.Messages && r.err == nil; j++ {
