@@ -1,10 +1,13 @@
 package main
 
-// The bare raft reference: three hashicorp/raft nodes in one process, with
-// the same engine, log store and settings Wharf runs on, and a trivial
-// state machine. The leader applies one entry per operation.
+// The bare raft reference: three hashicorp/raft nodes, each a process of
+// its own as Wharf's nodes are, with the same engine, log store and
+// settings Wharf runs on, and a trivial state machine. The leader (this
+// process) applies one entry per operation; the two followers are
+// `wharf bench ref raft-node` children.
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -13,7 +16,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -36,7 +42,7 @@ type raftRefLine struct {
 	Workers int `json:"workers"`
 	Run     int `json:"run"`
 	runResult
-	// CPUSeconds is the CPU the process (all three nodes) used in the run.
+	// CPUSeconds is the CPU the three node processes used in the run.
 	CPUSeconds float64 `json:"cpu_s"`
 }
 
@@ -87,7 +93,7 @@ type refNode struct {
 // cache of 1024, a TCP transport on loopback with a pool of 2, 512
 // entries per AppendEntries and Wharf's snapshot thresholds. Timeouts are
 // raft's defaults.
-func newRefNode(dir, id string) (*refNode, error) {
+func newRefNode(dir, id, addr string) (*refNode, error) {
 	logger := hclog.New(&hclog.LoggerOptions{Name: "raft-ref " + id, Level: hclog.Error, Output: os.Stderr})
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -106,7 +112,7 @@ func newRefNode(dir, id string) (*refNode, error) {
 		n.close()
 		return nil, err
 	}
-	trans, err := raft.NewTCPTransportWithLogger("127.0.0.1:0", nil, 2, 10*time.Second, logger)
+	trans, err := raft.NewTCPTransportWithLogger(addr, nil, 2, 10*time.Second, logger)
 	if err != nil {
 		n.close()
 		return nil, err
@@ -143,47 +149,99 @@ func (n *refNode) close() {
 	}
 }
 
-// startRefCluster starts three nodes under dir, bootstraps them as one
-// cluster and returns them with the leader first.
-func startRefCluster(ctx context.Context, dir string) ([]*refNode, error) {
-	var nodes []*refNode
-	var conf raft.Configuration
-	for i := 1; i <= 3; i++ {
-		id := fmt.Sprintf("r%d", i)
-		n, err := newRefNode(filepath.Join(dir, id), id)
-		if err != nil {
-			closeRefNodes(nodes)
-			return nil, fmt.Errorf("raft reference node %s: %w", id, err)
-		}
-		nodes = append(nodes, n)
-		conf.Servers = append(conf.Servers, raft.Server{ID: raft.ServerID(id), Address: n.trans.LocalAddr()})
+// startRefCluster starts this process's node under dir as a cluster of
+// one, then two follower processes, and adds them as voters. It returns
+// the leader and the followers' processes.
+func startRefCluster(ctx context.Context, dir string, stderr io.Writer) (*refNode, []*benchChild, error) {
+	leader, err := newRefNode(filepath.Join(dir, "r1"), "r1", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, fmt.Errorf("raft reference node r1: %w", err)
 	}
-	for _, n := range nodes {
-		if err := n.raft.BootstrapCluster(conf).Error(); err != nil {
-			closeRefNodes(nodes)
-			return nil, fmt.Errorf("bootstrap the raft reference: %w", err)
-		}
+	conf := raft.Configuration{Servers: []raft.Server{{ID: "r1", Address: leader.trans.LocalAddr()}}}
+	if err := leader.raft.BootstrapCluster(conf).Error(); err != nil {
+		leader.close()
+		return nil, nil, fmt.Errorf("bootstrap the raft reference: %w", err)
+	}
+	var followers []*benchChild
+	fail := func(err error) (*refNode, []*benchChild, error) {
+		stopRefFollowers(followers)
+		leader.close()
+		return nil, nil, err
 	}
 	deadline := time.Now().Add(30 * time.Second)
-	for {
-		for i, n := range nodes {
-			if n.raft.State() == raft.Leader {
-				nodes[0], nodes[i] = nodes[i], nodes[0]
-				return nodes, nil
-			}
-		}
+	for leader.raft.State() != raft.Leader {
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			closeRefNodes(nodes)
-			return nil, errors.New("the raft reference elected no leader")
+			return fail(errors.New("the raft reference elected no leader"))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	self, err := os.Executable()
+	if err != nil {
+		return fail(err)
+	}
+	for _, id := range []string{"r2", "r3"} {
+		out := &lineWriter{lines: make(chan string, 1)}
+		c, err := startChild("raft reference "+id, self, []string{"bench", "ref", "raft-node", "--id", id, "--dir", filepath.Join(dir, id)}, out, stderr)
+		if err != nil {
+			return fail(err)
+		}
+		followers = append(followers, c)
+		var addr string
+		select {
+		case addr = <-out.lines:
+		case <-c.done:
+			return fail(fmt.Errorf("raft reference %s exited: %v", id, c.err))
+		case <-time.After(30 * time.Second):
+			return fail(fmt.Errorf("raft reference %s did not start", id))
+		}
+		if err := leader.raft.AddVoter(raft.ServerID(id), raft.ServerAddress(addr), 0, 30*time.Second).Error(); err != nil {
+			return fail(fmt.Errorf("add %s to the raft reference: %w", id, err))
+		}
+	}
+	return leader, followers, nil
 }
 
-func closeRefNodes(nodes []*refNode) {
-	for _, n := range nodes {
-		n.close()
+// stopRefFollowers kills the follower processes and waits for them.
+func stopRefFollowers(followers []*benchChild) {
+	for _, c := range followers {
+		c.signal(syscall.SIGKILL)
+		c.wait(10 * time.Second)
 	}
+}
+
+// lineWriter hands the first line written to it to lines and drops the
+// rest.
+type lineWriter struct {
+	mu    sync.Mutex
+	buf   []byte
+	sent  bool
+	lines chan string
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.sent {
+		w.buf = append(w.buf, p...)
+		if i := bytes.IndexByte(w.buf, '\n'); i >= 0 {
+			w.sent = true
+			w.lines <- strings.TrimSpace(string(w.buf[:i]))
+		}
+	}
+	return len(p), nil
+}
+
+// serveRefFollower runs one follower node of the reference until ctx ends;
+// it prints its raft address on the first line of stdout.
+func serveRefFollower(ctx context.Context, dir, id string, stdout io.Writer) error {
+	n, err := newRefNode(dir, id, "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer n.close()
+	fmt.Fprintln(stdout, n.trans.LocalAddr())
+	<-ctx.Done()
+	return nil
 }
 
 // runRaftRef runs the reference: for each worker count, o.runs runs of
@@ -198,12 +256,24 @@ func runRaftRef(ctx context.Context, o raftRefOptions, stdout, stderr io.Writer)
 		defer os.RemoveAll(d)
 		o.dir = d
 	}
-	nodes, err := startRefCluster(ctx, o.dir)
+	node, followers, err := startRefCluster(ctx, o.dir, stderr)
 	if err != nil {
 		return err
 	}
-	defer closeRefNodes(nodes)
-	leader := nodes[0].raft
+	defer stopRefFollowers(followers)
+	defer node.close()
+	leader := node.raft
+	pids := []int{os.Getpid()}
+	for _, c := range followers {
+		pids = append(pids, c.pid())
+	}
+	cpu := func() (total time.Duration) {
+		for _, pid := range pids {
+			d, _ := procCPU(pid)
+			total += d
+		}
+		return total
+	}
 	payload := []byte(benchBody(o.size))
 	op := func(ctx context.Context, _ int, t *tally) {
 		t0 := time.Now()
@@ -215,12 +285,12 @@ func runRaftRef(ctx context.Context, o raftRefOptions, stdout, stderr io.Writer)
 	enc := json.NewEncoder(stdout)
 	for _, w := range o.workers {
 		for r := 1; r <= o.runs; r++ {
-			cpu0, _ := procCPU(os.Getpid())
+			cpu0 := cpu()
 			res, err := runLoad(ctx, loadSpec{workers: w, duration: o.duration}, op)
 			if err != nil {
 				return err
 			}
-			cpu1, _ := procCPU(os.Getpid())
+			cpu1 := cpu()
 			fmt.Fprintf(stderr, "bench: raft %2d in flight, run %d/%d: %.0f msg/s, p50 %.2f ms, p99 %.2f ms, %d errors\n",
 				w, r, o.runs, res.MsgsPerSec, res.P50Ms, res.P99Ms, res.Errors)
 			if err := enc.Encode(raftRefLine{Workers: w, Run: r, runResult: res, CPUSeconds: (cpu1 - cpu0).Seconds()}); err != nil {

@@ -25,7 +25,7 @@ func newBenchRefCmd() *cobra.Command {
 		Hidden: true,
 		Args:   cobra.NoArgs,
 	}
-	cmd.AddCommand(newNoopRefCmd(), newRaftRefCmd())
+	cmd.AddCommand(newNoopRefCmd(), newRaftRefCmd(), newRaftNodeRefCmd())
 	return cmd
 }
 
@@ -90,5 +90,25 @@ func newRaftRefCmd() *cobra.Command {
 	fl.DurationVar(&o.duration, "duration", 3*time.Second, "length of a run")
 	fl.IntVar(&o.size, "size", 100, "bytes per entry")
 	fl.StringVar(&o.dir, "dir", "", "directory for the nodes' data (default: a temp dir, removed)")
+	return cmd
+}
+
+func newRaftNodeRefCmd() *cobra.Command {
+	var dir, id string
+	cmd := &cobra.Command{
+		Use:   "raft-node",
+		Short: "Run one follower of the bare raft reference; prints its raft address, then runs until killed",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if dir == "" || id == "" {
+				return errors.New("--dir and --id are required")
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return serveRefFollower(ctx, dir, id, cmd.OutOrStdout())
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", "", "directory for the node's data")
+	cmd.Flags().StringVar(&id, "id", "", "raft server ID")
 	return cmd
 }

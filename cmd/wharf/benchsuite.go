@@ -583,7 +583,7 @@ func (s *suite) printTables() {
 		}
 	}
 	if s.has(targetRaft) {
-		fmt.Fprintf(out, "\nraft: bare hashicorp/raft, 3 nodes in one process, raft-boltdb (fsync), one raft.Apply of %d bytes per operation\n", s.o.size)
+		fmt.Fprintf(out, "\nraft: bare hashicorp/raft, 3 nodes (a process each), raft-boltdb (fsync), one raft.Apply of %d bytes per operation\n", s.o.size)
 		fmt.Fprintf(out, "  %-13s %9s %9s %8s %8s %9s %7s  %s\n",
 			"target", "in flight", "msg/s", "p50 ms", "p99 ms", "p99.9 ms", "errors", "CPU s (3 nodes)")
 		for _, w := range s.o.workers {
