@@ -257,30 +257,47 @@ func (q *queue) sortedAttempts() []*receiveAttempt {
 
 // nextReady returns an iterator over the messages a receive of up to max
 // takes, removing each from ready as it goes: visible messages in order
-// for a standard queue, pickFifo's choice for a FIFO queue.
+// for a standard queue, pickFifo's choice for a FIFO queue, pickFair's for
+// a fair queue.
 func (q *queue) nextReady(max int) func() (*message, bool) {
-	var picked []*message
 	switch {
 	case q.fifo():
-		picked = q.pickFifo(max)
-	case q.fair != nil:
-		picked = q.pickFair(max)
-	default:
+		picked := q.pickFifo(max)
 		return func() (*message, bool) {
-			m, ok := q.ready.Min()
-			if ok {
-				q.deleteReady(m)
+			if len(picked) == 0 {
+				return nil, false
 			}
-			return m, ok
+			m := picked[0]
+			picked = picked[1:]
+			q.deleteReady(m)
+			return m, true
+		}
+	case q.fair != nil:
+		// Picked again when used up: a message the receive moves to the
+		// dead-letter queue uses up a pick, and the receive must still
+		// take up to max, as a queue not (or not yet) fair does. That
+		// keeps the two alike while only ungrouped messages are ready,
+		// which matters: a replica restored from a snapshot turns the
+		// queue fair only once a grouped message is ready again, the
+		// replica it was taken from did long before.
+		var picked []*message
+		return func() (*message, bool) {
+			if len(picked) == 0 {
+				if picked = q.pickFair(max); len(picked) == 0 {
+					return nil, false
+				}
+			}
+			m := picked[0]
+			picked = picked[1:]
+			q.deleteReady(m)
+			return m, true
 		}
 	}
 	return func() (*message, bool) {
-		if len(picked) == 0 {
-			return nil, false
+		m, ok := q.ready.Min()
+		if ok {
+			q.deleteReady(m)
 		}
-		m := picked[0]
-		picked = picked[1:]
-		q.deleteReady(m)
-		return m, true
+		return m, ok
 	}
 }

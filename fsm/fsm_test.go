@@ -562,3 +562,28 @@ func TestRetentionOutOfOrder(t *testing.T) {
 		t.Fatalf("the workload never stored a message out of order: %v", outOfOrder)
 	}
 }
+
+// A replica that restored from its own snapshots now and then ends like
+// one that applied the whole log: nothing that decides a later apply is
+// missing from a snapshot. (Seed 2 once caught a fair queue answering a
+// receive that dead-lettered messages with fewer messages than a
+// restored replica, which had not turned the queue fair yet.)
+func TestDeterminismAcrossRestores(t *testing.T) {
+	for seed := uint64(1); seed <= 4; seed++ {
+		h := randomLog(t, seed, 3000)
+		replica := New()
+		for i, data := range h.log {
+			replica.Apply(uint64(i+1), data)
+			if i%500 == 0 {
+				restored := New()
+				if err := restored.Restore(bytes.NewReader(snapshotBytes(t, replica))); err != nil {
+					t.Fatal(err)
+				}
+				replica = restored
+			}
+		}
+		if !bytes.Equal(snapshotBytes(t, h.f), snapshotBytes(t, replica)) {
+			t.Fatalf("seed %d: a restored replica diverged:\n%s", seed, firstDifference(stateDump(replica), stateDump(h.f)))
+		}
+	}
+}
