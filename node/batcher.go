@@ -83,21 +83,24 @@ func (b *batcher) submit(p *proposal) {
 		b.mu.Unlock()
 		return
 	}
-	// Nobody is proposing: propose p directly from this goroutine, then
-	// leave whatever queued meanwhile to the loop.
+	// Nobody is proposing: propose p directly from this goroutine, leave
+	// whatever queued meanwhile to the loop, and wait for p's outcome here
+	// (no goroutine between the caller and its result).
 	b.proposing = true
 	b.reserve(len(p.data))
 	b.mu.Unlock()
 	b.slots <- struct{}{}
-	b.propose([]*proposal{p}, len(p.data))
+	finish := b.propose([]*proposal{p}, len(p.data))
 	b.mu.Lock()
-	if len(b.queue) == 0 {
+	handOver := len(b.queue) > 0
+	if !handOver {
 		b.proposing = false
-		b.mu.Unlock()
-		return
 	}
 	b.mu.Unlock()
-	b.wake <- struct{}{}
+	if handOver {
+		b.wake <- struct{}{}
+	}
+	finish()
 }
 
 // reserve waits until size more bytes may be unapplied, then counts them;
@@ -125,7 +128,8 @@ func (b *batcher) run() {
 				<-b.slots
 				break
 			}
-			b.propose(batch, size)
+			finish := b.propose(batch, size)
+			go finish()
 		}
 	}
 }
@@ -169,8 +173,9 @@ func (b *batcher) failQueued() {
 }
 
 // propose hands one entry to raft (blocking while raft's leader loop
-// writes the previous ones) and delivers its results when it is applied.
-func (b *batcher) propose(batch []*proposal, size int) {
+// writes the previous ones); the returned finish waits for the entry to
+// be applied and delivers its results.
+func (b *batcher) propose(batch []*proposal, size int) (finish func()) {
 	data := batch[0].data
 	if len(batch) > 1 {
 		cmds := make([][]byte, len(batch))
@@ -181,14 +186,14 @@ func (b *batcher) propose(batch []*proposal, size int) {
 	}
 	b.metrics.countEntry(len(batch))
 	f := b.apply(data)
-	go func() {
+	return func() {
 		deliver(batch, f)
 		<-b.slots
 		b.mu.Lock()
 		b.unapplied -= size
 		b.drained.Broadcast()
 		b.mu.Unlock()
-	}()
+	}
 }
 
 // deliver hands each proposal of an entry its result.
