@@ -226,8 +226,13 @@ func (q *queue) replayAttempt(id string, now int64, vt int) ([]ReceivedMessage, 
 }
 
 // redelay applies the queue's current DelaySeconds to the messages that
-// were never received and still wait out their delay.
+// were never received and still wait out their delay. The queue advances
+// first: a message whose delay ended is not waiting any more, whether or
+// not a command touched the queue since (a restored replica has it ready).
 func (q *queue) redelay(now int64, wake *[]QueueKey) {
+	if q.advance(now) {
+		*wake = append(*wake, q.Key)
+	}
 	delay := int64(q.intAttr(AttrDelaySeconds)) * 1000
 	var waiting []*message
 	q.waiting.Ascend(func(m *message) bool {

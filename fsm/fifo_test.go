@@ -316,3 +316,23 @@ func TestFifoAttemptsExpire(t *testing.T) {
 		t.Fatalf("after the window of a1-a3: %v", q.sortedAttempts())
 	}
 }
+
+// A FIFO queue's new DelaySeconds applies to the messages still delayed,
+// not to one whose delay ended before anything touched the queue again:
+// a replica restored in between agrees.
+func TestFifoRedelayAfterRestore(t *testing.T) {
+	h := newHarness(t)
+	h.ok(CreateQueue{Queue: fifoQueue, Attributes: map[string]string{AttrFifoQueue: "true", AttrContentBasedDeduplication: "true", AttrDelaySeconds: "10"}})
+	h.sendFifo(fifoQueue, "g", "", "early")
+	h.now += 11_000
+	restored := roundTrip(t, h.f)
+	data, _ := Encode(h.now, SetQueueAttributes{Queue: fifoQueue, Attributes: map[string]string{AttrDelaySeconds: "60"}})
+	h.f.Apply(h.index+1, data)
+	restored.Apply(h.index+1, data)
+	if !bytes.Equal(snapshotBytes(t, h.f), snapshotBytes(t, restored)) {
+		t.Fatalf("diverged:\n%s", firstDifference(stateDump(restored), stateDump(h.f)))
+	}
+	if ready, _, _ := h.f.ReceiveReady(fifoQueue, h.now); !ready {
+		t.Fatal("a message past its delay was delayed again")
+	}
+}
