@@ -43,10 +43,12 @@ type restSendBatchInput struct {
 	Messages []restBatchEntryInput `json:"messages"`
 }
 
-// restSendBatchResult is one entry's outcome: MessageID or Error.
+// restSendBatchResult is one entry's outcome: MessageID (and the MD5 of
+// the body as stored) or Error.
 type restSendBatchResult struct {
 	ID        string     `json:"id"`
 	MessageID string     `json:"message_id,omitempty"`
+	MD5OfBody string     `json:"md5_of_body,omitempty"`
 	Error     *restError `json:"error,omitempty"`
 }
 
@@ -241,6 +243,7 @@ func (s *Server) restSendBatch(ctx context.Context, r *restRequest) (int, any, e
 			continue
 		}
 		out.Results[i].MessageID = results[j].MessageID
+		out.Results[i].MD5OfBody = md5Hex(entries[j].Body)
 	}
 	return http.StatusOK, out, nil
 }

@@ -288,6 +288,9 @@ func TestRESTSend(t *testing.T) {
 					res[3].ID != "d" || res[3].MessageID == "" {
 					t.Fatalf("%s", r.body)
 				}
+				if res[0].MD5OfBody != md5Hex("one") || res[3].MD5OfBody != md5Hex("two") || res[1].MD5OfBody != "" {
+					t.Fatalf("batch MD5s: %s", r.body)
+				}
 				if len(mem.lastSend.Entries) != 3 || mem.lastSend.Entries[0].IdempotencyKey != "ka" || mem.lastSend.Entries[2].DelaySeconds != 3 {
 					t.Fatalf("sent %+v", mem.lastSend)
 				}
