@@ -54,18 +54,12 @@ func (m *message) x() *messageExt {
 	return m.ext
 }
 
-func (m *message) groupID() string          { return m.x().MessageGroupID }
-func (m *message) dedupID() string          { return m.x().DeduplicationID }
-func (m *message) deadLetterSource() string { return m.x().DeadLetterSourceArn }
-func (m *message) firstReceiveAt() int64    { return m.x().FirstReceiveAt }
-func (m *message) lastReceiveAt() int64     { return m.x().LastReceiveAt }
-func (m *message) receiptNonce() uint64     { return m.x().ReceiptNonce }
-func (m *message) attrs() map[string]MessageAttribute {
-	return m.x().Attributes
-}
-func (m *message) systemAttrs() map[string]MessageAttribute {
-	return m.x().SystemAttributes
-}
+// Readers of the fields kept in the ext.
+func (m *message) groupID() string                    { return m.x().MessageGroupID }
+func (m *message) deadLetterSource() string           { return m.x().DeadLetterSourceArn }
+func (m *message) lastReceiveAt() int64               { return m.x().LastReceiveAt }
+func (m *message) receiptNonce() uint64               { return m.x().ReceiptNonce }
+func (m *message) attrs() map[string]MessageAttribute { return m.x().Attributes }
 
 // id returns the message ID as the client sees it.
 func (m *message) id() string {
