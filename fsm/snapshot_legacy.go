@@ -46,13 +46,20 @@ func (l *legacyMessage) toMessage(q *queue) *message {
 		Seq: l.Seq, SentAt: l.SentAt, VisibleAt: l.VisibleAt, ExpiresAt: l.ExpiresAt,
 		Body: l.Body, SenderID: q.internSender(l.SenderID), ReceiveCount: int32(l.ReceiveCount),
 	}
-	m.ext = &messageExt{
+	e := messageExt{
 		FirstReceiveAt: l.FirstReceiveAt, LastReceiveAt: l.LastReceiveAt, ReceiptNonce: l.ReceiptNonce,
 		Attributes: l.Attributes, SystemAttributes: l.SystemAttributes, MessageGroupID: l.MessageGroupID,
 		DeduplicationID: l.DeduplicationID, DeadLetterSourceArn: l.DeadLetterSourceArn,
 	}
-	m.setID(l.ID)
-	m.trimExt()
+	if u, ok := parseUUID(l.ID); ok {
+		m.uid, m.hasUID = u, true
+	} else {
+		e.ID = l.ID
+	}
+	if !e.isZero() {
+		m.ext = new(messageExt)
+		*m.ext = e
+	}
 	return m
 }
 
