@@ -17,9 +17,9 @@ import (
 
 // The dialing side of the command RPC: one connection to the leader,
 // shared by every forwarded call. Frames carry the call's ID, so many
-// calls are in flight at once; a writer goroutine coalesces the frames
-// queued meanwhile into one write, a reader goroutine hands each reply to
-// its caller.
+// calls are in flight at once; the frameWriter coalesces the frames queued
+// meanwhile into one write, a reader goroutine hands each reply to its
+// caller.
 
 const (
 	// rpcDialTimeout bounds connecting to the leader's raft port.
@@ -33,8 +33,6 @@ const (
 	// rpcRetireGrace is how long a connection to a former leader stays
 	// open for the answers of its calls in flight.
 	rpcRetireGrace = 3 * time.Second
-	// rpcQueue is the number of frames that may wait for the writer.
-	rpcQueue = 1024
 )
 
 var (
@@ -48,13 +46,6 @@ var (
 	// starting or stopping); nothing was sent.
 	errRefused = errors.New("node: the leader refused the command RPC connection")
 )
-
-// outFrame is a frame queued for the writer; call is the request it
-// carries (nil for replies and cancels).
-type outFrame struct {
-	data []byte
-	call *pendingCall
-}
 
 // pendingCall is a request waiting for its reply.
 type pendingCall struct {
@@ -71,7 +62,7 @@ type rpcConn struct {
 	target string
 	nc     net.Conn
 	log    *slog.Logger
-	out    chan outFrame
+	w      *frameWriter
 	done   chan struct{} // closed when the connection ends
 	ids    atomic.Uint64
 
@@ -91,10 +82,8 @@ func dialRPC(dial func(raft.ServerAddress, time.Duration) (net.Conn, error), tar
 		nc.Close()
 		return nil, err
 	}
-	c := &rpcConn{target: target, nc: nc, log: log, out: make(chan outFrame, rpcQueue),
-		done: make(chan struct{}), pending: make(map[uint64]*pendingCall)}
-	w := &frameWriter{nc: nc, out: c.out, done: c.done, admit: c.admit, fail: c.fail}
-	go w.run()
+	c := &rpcConn{target: target, nc: nc, log: log, done: make(chan struct{}), pending: make(map[uint64]*pendingCall)}
+	c.w = newFrameWriter(nc, c.admit, c.fail)
 	go c.readLoop()
 	return c, nil
 }
@@ -144,15 +133,11 @@ func (c *rpcConn) roundTrip(ctx context.Context, op byte, req, result any) error
 		return err
 	}
 	pc := &pendingCall{id: id, reply: make(chan []byte, 1)}
-	if !c.register(pc) {
+	if ctx.Err() != nil || !c.register(pc) {
 		return errNotSent
 	}
-	select {
-	case c.out <- outFrame{data: data, call: pc}:
-	case <-c.done:
+	if err := c.w.send(outFrame{data: data, call: pc}); err != nil {
 		return c.lost(pc)
-	case <-ctx.Done():
-		return c.abandon(ctx, pc)
 	}
 	select {
 	case body := <-pc.reply:
@@ -213,10 +198,7 @@ func (c *rpcConn) abandon(ctx context.Context, pc *pendingCall) error {
 	if !c.forget(pc) {
 		return ctx.Err()
 	}
-	select {
-	case c.out <- outFrame{data: encodeCancel(pc.id)}:
-	default: // the queue is full: the server finds out at the deadline
-	}
+	_ = c.w.send(outFrame{data: encodeCancel(pc.id)})
 	return ErrIndeterminate
 }
 
@@ -314,53 +296,4 @@ func (c *rpcConn) retire() {
 		<-c.done
 		t.Stop()
 	}()
-}
-
-// frameWriter writes queued frames to a connection, coalescing the frames
-// queued meanwhile into one flush.
-type frameWriter struct {
-	nc   net.Conn
-	out  chan outFrame
-	done <-chan struct{}
-	// admit reports whether a request frame may still be sent.
-	admit func(*pendingCall) bool
-	fail  func(error)
-}
-
-// run writes until the connection ends.
-func (w *frameWriter) run() {
-	bw := bufio.NewWriterSize(w.nc, 64<<10)
-	for {
-		var f outFrame
-		select {
-		case f = <-w.out:
-		case <-w.done:
-			return
-		}
-		_ = w.nc.SetWriteDeadline(time.Now().Add(rpcWriteTimeout))
-		if err := w.writeQueued(bw, f); err != nil {
-			w.fail(err)
-			return
-		}
-		if err := bw.Flush(); err != nil {
-			w.fail(err)
-			return
-		}
-	}
-}
-
-// writeQueued writes f and every frame queued behind it.
-func (w *frameWriter) writeQueued(bw *bufio.Writer, f outFrame) error {
-	for {
-		if f.call == nil || w.admit(f.call) {
-			if _, err := bw.Write(f.data); err != nil {
-				return err
-			}
-		}
-		select {
-		case f = <-w.out:
-		default:
-			return nil
-		}
-	}
 }

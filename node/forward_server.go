@@ -34,7 +34,7 @@ func fromPeer(ctx context.Context) bool {
 type serverConn struct {
 	n      *Node
 	nc     net.Conn
-	out    chan outFrame
+	w      *frameWriter
 	done   chan struct{}
 	ctx    context.Context // cancelled when the connection ends
 	cancel context.CancelFunc
@@ -49,8 +49,9 @@ type serverConn struct {
 // serveRPCConn serves a connection whose magic byte was read.
 func (f *forwarder) serveRPCConn(nc net.Conn) {
 	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), forwardedKey{}, true))
-	sc := &serverConn{n: f.n, nc: nc, out: make(chan outFrame, rpcQueue), done: make(chan struct{}),
+	sc := &serverConn{n: f.n, nc: nc, done: make(chan struct{}),
 		ctx: ctx, cancel: cancel, sem: make(chan struct{}, rpcMaxInFlight), calls: make(map[uint64]context.CancelFunc)}
+	sc.w = newFrameWriter(nc, nil, sc.fail)
 	tracked := f.track(sc)
 	if err := serverHandshake(nc, tracked); err != nil || !tracked {
 		if err != nil {
@@ -64,8 +65,6 @@ func (f *forwarder) serveRPCConn(nc net.Conn) {
 		return
 	}
 	defer f.untrack(sc)
-	w := &frameWriter{nc: nc, out: sc.out, done: sc.done, fail: sc.fail}
-	go w.run()
 	sc.readLoop()
 	sc.wg.Wait()
 }
@@ -147,10 +146,7 @@ func (sc *serverConn) reply(id uint64, result any, err error) {
 		sc.n.log.Error("command RPC: encoding a reply", "err", encErr)
 		data, _ = encodeReply(id, nil, ErrIndeterminate)
 	}
-	select {
-	case sc.out <- outFrame{data: data}:
-	case <-sc.done:
-	}
+	_ = sc.w.send(outFrame{data: data}) // a failed write fails the connection
 }
 
 // cancelCall stops a request its caller gave up on.
