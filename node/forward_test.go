@@ -422,3 +422,25 @@ func TestForwardLeaderKilledMidStream(t *testing.T) {
 		}
 	}
 }
+
+// A leader known to lack the command RPC (an older build) makes
+// ForwardsCommands false, so transport forwards HTTP; a call forwarded
+// anyway applies nothing and answers ErrNotLeader.
+func TestForwardsCommandsToOlderLeader(t *testing.T) {
+	c := newTestCluster(t, 3)
+	leader := c.leader()
+	follower := c.followers(leader)[0]
+	q := testQueue(t, leader, "older")
+	if !leader.ForwardsCommands() || !follower.ForwardsCommands() {
+		t.Fatal("ForwardsCommands false with a leader of this build")
+	}
+	follower.fwd.leaderChanged("") // drop the connection made above
+	follower.fwd.markLegacy(leader.advRaft)
+	if follower.ForwardsCommands() {
+		t.Fatal("ForwardsCommands true with an older leader")
+	}
+	follower.fwd.wait = 200 * time.Millisecond
+	if _, err := sendOne(context.Background(), follower, q, "x"); !errors.Is(err, ErrNotLeader) {
+		t.Fatalf("send through a follower of an older leader: %v", err)
+	}
+}
