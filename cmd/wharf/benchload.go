@@ -33,6 +33,8 @@ type loadSpec struct {
 // runCounters are the counts every worker of a run adds to.
 type runCounters struct {
 	msgs, reqs, errs, empty atomic.Int64
+	// firstErr is the first error of the run, for the report.
+	firstErr atomic.Pointer[string]
 }
 
 // tally is one worker's record of a run: the shared counts and its own
@@ -50,9 +52,14 @@ func (t *tally) request(ctx context.Context, kind int, t0 time.Time, err error) 
 	if ctx.Err() != nil {
 		return false
 	}
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		return false // the run's end, seen before ctx noticed it
+	}
 	t.counts.reqs.Add(1)
 	if err != nil {
 		t.counts.errs.Add(1)
+		msg := err.Error()
+		t.counts.firstErr.CompareAndSwap(nil, &msg)
 		return false
 	}
 	t.lat[kind] = append(t.lat[kind], time.Since(t0).Microseconds())
@@ -83,6 +90,8 @@ type runResult struct {
 	MaxMs      float64 `json:"max_ms"`
 	// Drained says the run ended early: the backlog was consumed.
 	Drained bool `json:"drained"`
+	// FirstError is the run's first failed request, "" when none failed.
+	FirstError string `json:"first_error,omitempty"`
 
 	// byKind are the sorted latencies (µs) per request kind, and all of
 	// them together, for the histogram of `wharf bench --endpoint`.
@@ -161,6 +170,9 @@ func summarize(counts *runCounters, tallies []*tally, elapsed time.Duration, dra
 	r := runResult{
 		Msgs: counts.msgs.Load(), Requests: counts.reqs.Load(), Errors: counts.errs.Load(),
 		Empty: counts.empty.Load(), ElapsedS: elapsed.Seconds(), Drained: drained,
+	}
+	if e := counts.firstErr.Load(); e != nil {
+		r.FirstError = *e
 	}
 	if elapsed > 0 {
 		r.MsgsPerSec = float64(r.Msgs) / elapsed.Seconds()

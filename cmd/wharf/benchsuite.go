@@ -299,6 +299,9 @@ func (s *suite) runCell(ctx context.Context, key cellKey, run int) error {
 	if res.Drained {
 		note = " (backlog consumed)"
 	}
+	if res.FirstError != "" {
+		note += "; first error: " + res.FirstError
+	}
 	fmt.Fprintf(s.stderr, "bench: %s: %.0f msg/s, p50 %.2f ms, p99 %.2f ms, %d errors%s\n",
 		label, res.MsgsPerSec, res.P50Ms, res.P99Ms, res.Errors, note)
 	return nil
