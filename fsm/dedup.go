@@ -23,22 +23,24 @@ func dedupByExpiry(a, b *dedupEntry) bool {
 	return a.Key < b.Key
 }
 
-func dedupByKey(a, b *dedupEntry) bool { return a.Key < b.Key }
-
-// dedupTable is a queue's remembered keys, by key and by expiry. Entries
-// are immutable, so cloned trees can be snapshotted.
+// dedupTable is a queue's remembered keys: a map to look them up (a
+// lookup is the hot path of every send with a key, and a tree of a
+// million random keys cost a cache miss per level) and a tree by expiry,
+// which also gives snapshots their order. Entries are immutable, so a
+// cloned expiry tree can be snapshotted while applies go on; the map is
+// only read for lookups, never iterated.
 type dedupTable struct {
-	byKey    *btree.BTreeG[*dedupEntry]
+	byKey    map[string]*dedupEntry
 	byExpiry *btree.BTreeG[*dedupEntry]
 }
 
 func newDedupTable() dedupTable {
-	return dedupTable{byKey: btree.NewG(btreeDegree, dedupByKey), byExpiry: btree.NewG(btreeDegree, dedupByExpiry)}
+	return dedupTable{byKey: make(map[string]*dedupEntry), byExpiry: btree.NewG(btreeDegree, dedupByExpiry)}
 }
 
 // lookup returns the entry for key if it is still in its window.
 func (t dedupTable) lookup(key string, now int64) (*dedupEntry, bool) {
-	e, ok := t.byKey.Get(&dedupEntry{Key: key})
+	e, ok := t.byKey[key]
 	if !ok || e.ExpiresAt <= now {
 		return nil, false
 	}
@@ -47,9 +49,10 @@ func (t dedupTable) lookup(key string, now int64) (*dedupEntry, bool) {
 
 // remember records key for a new message.
 func (t dedupTable) remember(e *dedupEntry) {
-	if old, ok := t.byKey.ReplaceOrInsert(e); ok {
+	if old, ok := t.byKey[e.Key]; ok {
 		t.byExpiry.Delete(old)
 	}
+	t.byKey[e.Key] = e
 	t.byExpiry.ReplaceOrInsert(e)
 }
 
@@ -61,6 +64,10 @@ func (t dedupTable) expire(now int64) {
 			return
 		}
 		t.byExpiry.DeleteMin()
-		t.byKey.Delete(e)
+		delete(t.byKey, e.Key)
 	}
 }
+
+// snapshot is a copy of the entries, in expiry order, that later changes
+// do not touch.
+func (t dedupTable) snapshot() *btree.BTreeG[*dedupEntry] { return t.byExpiry.Clone() }

@@ -52,8 +52,8 @@ type queueHead struct {
 // subscriptions by ARN, outbox entries by ID.
 type snsRecord struct {
 	Topics []topic
-	// TopicDedup holds each FIFO topic's remembered deduplication IDs, by
-	// key, in the order of Topics. A binary snapshot writes them after the
+	// TopicDedup holds each FIFO topic's remembered deduplication IDs (by
+	// key in formats 1-3), in the order of Topics. A binary snapshot writes them after the
 	// record instead (the field is empty there).
 	TopicDedup   [][]*dedupEntry
 	Subs         []subscription
@@ -95,15 +95,15 @@ func (f *FSM) Snapshot() *Snapshot {
 	}
 	sort.Slice(s.header.Deleted, func(i, j int) bool { return lessKey(s.header.Deleted[i].Queue, s.header.Deleted[j].Queue) })
 	for _, q := range f.queues {
-		s.queues = append(s.queues, snapshotQueue{meta: q.queueMeta, msgs: q.all.Clone(), dedup: q.dedup.byKey.Clone(), attempts: q.sortedAttempts()})
+		s.queues = append(s.queues, snapshotQueue{meta: q.queueMeta, msgs: q.all.Clone(), dedup: q.dedup.snapshot(), attempts: q.sortedAttempts()})
 	}
 	sort.Slice(s.queues, func(i, j int) bool { return lessKey(s.queues[i].meta.Key, s.queues[j].meta.Key) })
 	for _, k := range f.sortedTopicKeys() {
 		t := f.topics[k]
 		s.sns.Topics = append(s.sns.Topics, *t)
 		var d *btree.BTreeG[*dedupEntry]
-		if t.dedup.byKey != nil {
-			d = t.dedup.byKey.Clone()
+		if t.dedup.byExpiry != nil {
+			d = t.dedup.snapshot()
 		}
 		s.topicDedup = append(s.topicDedup, d)
 	}
@@ -120,7 +120,7 @@ func (f *FSM) Snapshot() *Snapshot {
 
 // Persist streams the snapshot in format 4: the magic and format number,
 // the header, then each queue (sorted by key): its record, its dedup
-// entries by key and its messages in sequence order; then the SNS record,
+// entries in expiry order and its messages in sequence order; then the SNS record,
 // each topic's dedup entries, and the move tasks. Records are msgpack in a
 // length-prefixed frame, dedup entries and messages are binary. The same
 // state always gives the same bytes.

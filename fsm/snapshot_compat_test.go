@@ -145,7 +145,7 @@ func stateDump(f *FSM) []string {
 	for _, k := range keys {
 		q := f.queues[k]
 		add("queue %+v", q.queueMeta)
-		q.dedup.byKey.Ascend(func(e *dedupEntry) bool { add("  dedup %+v", *e); return true })
+		q.dedup.byExpiry.Ascend(func(e *dedupEntry) bool { add("  dedup %+v", *e); return true })
 		for _, a := range q.sortedAttempts() {
 			add("  attempt %+v", *a)
 		}
