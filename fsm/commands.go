@@ -145,7 +145,9 @@ func applySend(f *FSM, a applyArgs, c SendMessages) any { return f.sendMessages(
 func applyReceive(f *FSM, a applyArgs, c ReceiveMessages) any {
 	return f.receiveMessages(a.now, c, a.wake)
 }
-func applyDelete(f *FSM, a applyArgs, c DeleteMessages) any { return f.deleteMessages(a.now, c, a.wake) }
+func applyDelete(f *FSM, a applyArgs, c DeleteMessages) any {
+	return f.deleteMessages(a.now, c, a.wake)
+}
 func applyChangeVisibility(f *FSM, a applyArgs, c ChangeVisibility) any {
 	return f.changeVisibility(a.now, c, a.wake)
 }

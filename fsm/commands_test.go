@@ -35,7 +35,7 @@ func hotCommands(mixed bool) []any {
 		SendMessages{Queue: testQueue, SenderID: "AIDA", Entries: []SendEntry{
 			{ID: "a", MessageID: "m1", Body: "one", DelaySeconds: -1, Attributes: attrs,
 				SystemAttributes: map[string]MessageAttribute{"AWSTraceHeader": {DataType: "String", StringValue: "Root=1"}},
-				MessageGroupID: "g", DeduplicationID: "d", IdempotencyKey: "k"},
+				MessageGroupID:   "g", DeduplicationID: "d", IdempotencyKey: "k"},
 			{ID: "b", MessageID: "m2", Body: "", DelaySeconds: 900},
 		}},
 		ReceiveMessages{Queue: testQueue, Max: 10, VisibilityTimeout: -1, Nonce: 1<<64 - 1, AttemptID: "att"},
@@ -107,7 +107,9 @@ func TestLegacyEntriesStillDecode(t *testing.T) {
 		return snapshotBytes(t, h.f)
 	}
 	legacy := run(
-		func(h *harness, cmds [][]byte) []byte { return legacyEncode(t, typeBatch, h.now, Batch{Commands: cmds}) },
+		func(h *harness, cmds [][]byte) []byte {
+			return legacyEncode(t, typeBatch, h.now, Batch{Commands: cmds})
+		},
 		func(h *harness, cmd any) []byte { return legacyEncode(t, legacyType[reflect.TypeOf(cmd)], h.now, cmd) })
 	compact := run(
 		func(h *harness, cmds [][]byte) []byte { return EncodeBatch(h.now, cmds) },
