@@ -54,6 +54,27 @@ func (f *FSM) TopicSignatureVersion(key TopicKey) string {
 	return "1"
 }
 
+// TopicEnvelopeProtocols reports which protocols of the topic's
+// subscriptions receive the signed JSON envelope (those without raw
+// delivery): a publish needs a signature for those only. A subscription
+// made after this read and before the publish applies gets an envelope
+// without a signature (SQS) or signed at delivery (HTTP/S).
+func (f *FSM) TopicEnvelopeProtocols(key TopicKey) map[string]bool {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	t, ok := f.topics[key]
+	if !ok {
+		return nil
+	}
+	out := make(map[string]bool, 3)
+	for _, arn := range t.Subs {
+		if s := f.subs[arn]; s != nil && !s.raw() {
+			out[s.Protocol] = true
+		}
+	}
+	return out
+}
+
 // ListTopics returns the ARNs of the topics of an account in a region,
 // sorted.
 func (f *FSM) ListTopics(region, account string) []string {

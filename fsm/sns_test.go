@@ -332,3 +332,25 @@ func TestPublishIdempotencyKey(t *testing.T) {
 		t.Fatal("the key outlived its 5-minute window")
 	}
 }
+
+// Only subscriptions without raw delivery get the signed envelope, so
+// only their protocols need a signature.
+func TestTopicEnvelopeProtocols(t *testing.T) {
+	h := newHarness(t)
+	h.ok(CreateTopic{Topic: testTopic})
+	for _, q := range []string{"raw", "env"} {
+		h.ok(CreateQueue{Queue: queueKey(q)})
+	}
+	if got := h.f.TopicEnvelopeProtocols(testTopic); len(got) != 0 {
+		t.Fatalf("no subscriptions: %v", got)
+	}
+	h.subscribe("sqs", queueKey("raw").ARN(), map[string]string{SubAttrRawMessageDelivery: "true"})
+	if got := h.f.TopicEnvelopeProtocols(testTopic); len(got) != 0 {
+		t.Fatalf("raw only: %v", got)
+	}
+	h.subscribe("sqs", queueKey("env").ARN(), nil)
+	h.subscribe("https", "https://example.com/hook", nil)
+	if got := h.f.TopicEnvelopeProtocols(testTopic); len(got) != 2 || !got["sqs"] || !got["https"] {
+		t.Fatalf("raw, envelope and https: %v", got)
+	}
+}

@@ -113,6 +113,12 @@ func (n *Node) post(ctx context.Context, client *http.Client, d fsm.Delivery, po
 	if base := d.Notice.BaseURL; base != "" && strings.HasPrefix(d.UnsubscribeURL, base) {
 		d.UnsubscribeURL = n.publicURL() + strings.TrimPrefix(d.UnsubscribeURL, base)
 	}
+	if !d.Raw && d.Notice.Signature == "" && d.Notice.SignatureVersion != "" {
+		// Subscribed after the publish looked at the topic: sign now.
+		if err := n.sign(ctx, d.TopicArn, &d.Notice); err != nil {
+			return err
+		}
+	}
 	e := d.Notice.Envelope(d.TopicArn, d.UnsubscribeURL)
 	body := []byte(d.Notice.Message)
 	if !d.Raw {
