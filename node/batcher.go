@@ -76,19 +76,20 @@ func newBatcher(apply func([]byte) raft.ApplyFuture, m *metrics, stop <-chan str
 // submit proposes p; its outcome arrives on p.done.
 func (b *batcher) submit(p *proposal) {
 	b.mu.Lock()
+	b.queue = append(b.queue, p)
 	if b.proposing {
-		b.queue = append(b.queue, p)
 		b.mu.Unlock()
 		return
 	}
-	// Nobody is proposing: propose p directly from this goroutine, leave
-	// whatever queued meanwhile to the loop, and wait for p's outcome here
-	// (no goroutine between the caller and its result).
+	// Nobody is proposing: propose from this goroutine (p, and whatever
+	// queued while the entry in flight committed), leave what queues
+	// meanwhile to the loop, and wait for the outcome here (no goroutine
+	// between the caller and its result).
 	b.proposing = true
-	b.reserve(len(p.data))
 	b.mu.Unlock()
 	b.slots <- struct{}{}
-	finish := b.propose([]*proposal{p}, len(p.data))
+	batch, size := b.take()
+	finish := b.propose(batch, size)
 	b.mu.Lock()
 	handOver := len(b.queue) > 0
 	if !handOver {
