@@ -75,6 +75,9 @@ func (p *raftParts) close() {
 	}
 }
 
+// logCacheEntries is how many recent log entries each node keeps in memory.
+const logCacheEntries = 128
+
 // openRaft opens the stores under the data dir and starts raft. The log
 // store fsyncs every write (raft-boltdb's default): nothing is
 // acknowledged before it is on disk on a majority.
@@ -147,8 +150,11 @@ func openRaft(cfg *Config, f *fsm.FSM, m *metrics, advertiseRaft string, notify 
 	sized := newSizedLogStore(logs, cfg.SnapshotLogBytes, cfg.Logger)
 	logs = sized
 	// Replication reads back what was just written: serve the recent
-	// entries from memory instead of bolt (and a msgpack decode).
-	if logs, err = raft.NewLogCache(1024, logs); err != nil {
+	// entries from memory instead of bolt (and a msgpack decode). Entries
+	// are batches of up to 512 KiB, and a follower in step is an entry or
+	// two behind, so the cache is kept short: 1024 entries held a third of
+	// a 1M-message backlog's bytes a second time.
+	if logs, err = raft.NewLogCache(logCacheEntries, logs); err != nil {
 		p.close()
 		return nil, err
 	}
