@@ -89,6 +89,11 @@ func (b *batcher) submit(p *proposal) {
 	b.mu.Unlock()
 	b.slots <- struct{}{}
 	batch, size := b.take()
+	if batch == nil {
+		// The node stopped meanwhile: failQueued answered p.
+		<-b.slots
+		return
+	}
 	finish := b.propose(batch, size)
 	b.mu.Lock()
 	handOver := len(b.queue) > 0
