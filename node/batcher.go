@@ -29,9 +29,6 @@ const (
 	maxBatchBytes = 512 << 10
 	// maxBatchCommands bounds how long one apply holds the FSM lock.
 	maxBatchCommands = 512
-	// maxUnappliedBytes bounds the memory of entries proposed and not yet
-	// applied.
-	maxUnappliedBytes = 64 << 20
 )
 
 // proposal is one command waiting to be proposed.
@@ -56,10 +53,6 @@ type batcher struct {
 	// the queue again before it stops, so a new proposal only queues.
 	proposing bool
 	queue     []*proposal
-	// unapplied counts the bytes of entries proposed and not yet applied;
-	// drained is signalled when it falls.
-	unapplied int
-	drained   *sync.Cond
 	// wake starts the loop goroutine on a queue left by a direct proposer.
 	wake chan struct{}
 	// slots holds a token per entry proposed and not yet applied.
@@ -68,9 +61,7 @@ type batcher struct {
 }
 
 func newBatcher(apply func([]byte) raft.ApplyFuture, m *metrics, stop <-chan struct{}) *batcher {
-	b := &batcher{apply: apply, metrics: m, wake: make(chan struct{}, 1), stop: stop, slots: make(chan struct{}, pipelineDepth)}
-	b.drained = sync.NewCond(&b.mu)
-	return b
+	return &batcher{apply: apply, metrics: m, wake: make(chan struct{}, 1), stop: stop, slots: make(chan struct{}, pipelineDepth)}
 }
 
 // submit proposes p; its outcome arrives on p.done.
@@ -88,13 +79,13 @@ func (b *batcher) submit(p *proposal) {
 	b.proposing = true
 	b.mu.Unlock()
 	b.slots <- struct{}{}
-	batch, size := b.take()
+	batch := b.take()
 	if batch == nil {
 		// The node stopped meanwhile: failQueued answered p.
 		<-b.slots
 		return
 	}
-	finish := b.propose(batch, size)
+	finish := b.propose(batch)
 	b.mu.Lock()
 	handOver := len(b.queue) > 0
 	if !handOver {
@@ -105,15 +96,6 @@ func (b *batcher) submit(p *proposal) {
 		b.wake <- struct{}{}
 	}
 	finish()
-}
-
-// reserve waits until size more bytes may be unapplied, then counts them;
-// b.mu is held.
-func (b *batcher) reserve(size int) {
-	for b.unapplied > 0 && b.unapplied+size > maxUnappliedBytes {
-		b.drained.Wait()
-	}
-	b.unapplied += size
 }
 
 // run proposes what direct proposers left queued, until stop.
@@ -127,12 +109,12 @@ func (b *batcher) run() {
 		}
 		for {
 			b.slots <- struct{}{}
-			batch, size := b.take()
+			batch := b.take()
 			if batch == nil {
 				<-b.slots
 				break
 			}
-			finish := b.propose(batch, size)
+			finish := b.propose(batch)
 			go finish()
 		}
 	}
@@ -140,12 +122,12 @@ func (b *batcher) run() {
 
 // take removes the next batch from the queue, or clears proposing and
 // returns nil when the queue is empty.
-func (b *batcher) take() ([]*proposal, int) {
+func (b *batcher) take() []*proposal {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if len(b.queue) == 0 {
 		b.proposing = false
-		return nil, 0
+		return nil
 	}
 	n, size := 0, 0
 	for n < len(b.queue) && n < maxBatchCommands {
@@ -161,8 +143,7 @@ func (b *batcher) take() ([]*proposal, int) {
 	} else {
 		b.queue = b.queue[n:]
 	}
-	b.reserve(size)
-	return batch, size
+	return batch
 }
 
 // failQueued answers every queued proposal when the node stops.
@@ -179,7 +160,7 @@ func (b *batcher) failQueued() {
 // propose hands one entry to raft (blocking while raft's leader loop
 // writes the previous ones); the returned finish waits for the entry to
 // be applied and delivers its results.
-func (b *batcher) propose(batch []*proposal, size int) (finish func()) {
+func (b *batcher) propose(batch []*proposal) (finish func()) {
 	data := batch[0].data
 	if len(batch) > 1 {
 		cmds := make([][]byte, len(batch))
@@ -193,10 +174,6 @@ func (b *batcher) propose(batch []*proposal, size int) (finish func()) {
 	return func() {
 		deliver(batch, f)
 		<-b.slots
-		b.mu.Lock()
-		b.unapplied -= size
-		b.drained.Broadcast()
-		b.mu.Unlock()
 	}
 }
 
