@@ -244,21 +244,26 @@ func decodeMsgpack[T any](data []byte) (int64, any, error) {
 // Encode turns a command into a raft log entry stamped with the leader's
 // time (epoch milliseconds).
 func Encode(now int64, cmd any) ([]byte, error) {
+	return AppendEncoded(make([]byte, 0, 128), now, cmd)
+}
+
+// AppendEncoded appends what Encode returns to dst (the command RPC
+// frames commands with it).
+func AppendEncoded(dst []byte, now int64, cmd any) ([]byte, error) {
 	t, ok := encodeAs[reflect.TypeOf(cmd)]
 	if !ok {
 		return nil, fmt.Errorf("fsm: cannot encode command of type %T", cmd)
 	}
 	spec := commandTable[t]
 	if spec.encode == nil {
-		var buf bytes.Buffer
-		buf.Grow(256)
+		buf := bytes.NewBuffer(dst)
 		buf.WriteByte(t)
-		if err := codec.NewEncoder(&buf, msgpackHandle).Encode(envelope[any]{Now: now, Cmd: cmd}); err != nil {
+		if err := codec.NewEncoder(buf, msgpackHandle).Encode(envelope[any]{Now: now, Cmd: cmd}); err != nil {
 			return nil, err
 		}
 		return buf.Bytes(), nil
 	}
-	w := wireWriter{b: make([]byte, 0, 128)}
+	w := wireWriter{b: dst}
 	w.byte1(t)
 	w.u64(uint64(now))
 	spec.encode(&w, cmd)

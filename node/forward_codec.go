@@ -10,10 +10,12 @@ import (
 	"github.com/wharfmq/wharf/fsm"
 )
 
-// The command RPC's binary encoding of requests and results: fields in
+// The command RPC's binary encoding. Requests travel in the compact form
+// the log uses for their command (fsm.AppendEncoded, fsm.Decode; a receive
+// adds its wait first). Results have their own form here: fields in
 // declaration order, integers as varints, strings and byte slices with a
 // uvarint length, maps and slices with a uvarint count. A field added to
-// one of these types needs its line here and a new rpcVersion
+// a result type needs its line here and a new rpcVersion
 // (TestWireKeepsEveryField fails until it has one).
 //
 // msgpack is not used: go-msgpack decodes the values of a map of structs
@@ -37,9 +39,6 @@ func (w *wireWriter) bytes(p []byte) {
 	w.b = append(w.b, p...)
 }
 
-func (w *wireWriter) queue(k fsm.QueueKey) { w.str(k.Region); w.str(k.Account); w.str(k.Name) }
-func (w *wireWriter) topic(k fsm.TopicKey) { w.str(k.Region); w.str(k.Account); w.str(k.Name) }
-
 func (w *wireWriter) attributes(m map[string]fsm.MessageAttribute) {
 	w.uvarint(uint64(len(m)))
 	for k, a := range m {
@@ -47,14 +46,6 @@ func (w *wireWriter) attributes(m map[string]fsm.MessageAttribute) {
 		w.str(a.DataType)
 		w.str(a.StringValue)
 		w.bytes(a.BinaryValue)
-	}
-}
-
-func (w *wireWriter) strings(m map[string]string) {
-	w.uvarint(uint64(len(m)))
-	for k, v := range m {
-		w.str(k)
-		w.str(v)
 	}
 }
 
@@ -147,14 +138,6 @@ func (r *wireReader) count(min int) int {
 	return int(n)
 }
 
-func (r *wireReader) queue() fsm.QueueKey {
-	return fsm.QueueKey{Region: r.str(), Account: r.str(), Name: r.str()}
-}
-
-func (r *wireReader) topic() fsm.TopicKey {
-	return fsm.TopicKey{Region: r.str(), Account: r.str(), Name: r.str()}
-}
-
 func (r *wireReader) attributes() map[string]fsm.MessageAttribute {
 	n := r.count(4)
 	if n == 0 {
@@ -164,19 +147,6 @@ func (r *wireReader) attributes() map[string]fsm.MessageAttribute {
 	for i := 0; i < n && r.err == nil; i++ {
 		k := r.str()
 		m[k] = fsm.MessageAttribute{DataType: r.str(), StringValue: r.str(), BinaryValue: r.bytes()}
-	}
-	return m
-}
-
-func (r *wireReader) strings() map[string]string {
-	n := r.count(2)
-	if n == 0 {
-		return nil
-	}
-	m := make(map[string]string, n)
-	for i := 0; i < n && r.err == nil; i++ {
-		k := r.str()
-		m[k] = r.str()
 	}
 	return m
 }
@@ -197,18 +167,11 @@ func (r *wireReader) fsmError() *fsm.Error {
 // writeValue encodes one request or result.
 func writeValue(w *wireWriter, v any) error {
 	switch v := v.(type) {
-	case fsm.SendMessages:
-		writeSendMessages(w, v)
+	case fsm.SendMessages, fsm.DeleteMessages, fsm.ChangeVisibility, fsm.Publish:
+		return writeCommand(w, v)
 	case receiveCall:
-		writeReceiveCall(w, v)
-	case fsm.DeleteMessages:
-		w.queue(v.Queue)
-		writeHandleEntries(w, v.Entries)
-	case fsm.ChangeVisibility:
-		w.queue(v.Queue)
-		writeHandleEntries(w, v.Entries)
-	case fsm.Publish:
-		writePublish(w, v)
+		w.varint(int64(v.Wait))
+		return writeCommand(w, v.Req)
 	case []fsm.SendResult:
 		writeSendResults(w, v)
 	case []fsm.ReceivedMessage:
@@ -228,15 +191,17 @@ func readValue(b []byte, v any) error {
 	r := &wireReader{b: b}
 	switch v := v.(type) {
 	case *fsm.SendMessages:
-		*v = readSendMessages(r)
+		*v, r.err = readCommand[fsm.SendMessages](r)
 	case *receiveCall:
-		*v = readReceiveCall(r)
+		wait := time.Duration(r.varint())
+		req, err := readCommand[fsm.ReceiveMessages](r)
+		*v, r.err = receiveCall{Req: req, Wait: wait}, errors.Join(r.err, err)
 	case *fsm.DeleteMessages:
-		*v = fsm.DeleteMessages{Queue: r.queue(), Entries: readHandleEntries(r)}
+		*v, r.err = readCommand[fsm.DeleteMessages](r)
 	case *fsm.ChangeVisibility:
-		*v = fsm.ChangeVisibility{Queue: r.queue(), Entries: readHandleEntries(r)}
+		*v, r.err = readCommand[fsm.ChangeVisibility](r)
 	case *fsm.Publish:
-		*v = readPublish(r)
+		*v, r.err = readCommand[fsm.Publish](r)
 	case *[]fsm.SendResult:
 		*v = readSendResults(r)
 	case *[]fsm.ReceivedMessage:
@@ -254,111 +219,33 @@ func readValue(b []byte, v any) error {
 	return r.err
 }
 
-func writeSendMessages(w *wireWriter, c fsm.SendMessages) {
-	w.queue(c.Queue)
-	w.str(c.SenderID)
-	w.uvarint(uint64(len(c.Entries)))
-	for _, e := range c.Entries {
-		w.str(e.ID)
-		w.str(e.MessageID)
-		w.str(e.Body)
-		w.int(e.DelaySeconds)
-		w.attributes(e.Attributes)
-		w.attributes(e.SystemAttributes)
-		w.str(e.MessageGroupID)
-		w.str(e.DeduplicationID)
-		w.str(e.IdempotencyKey)
+// writeCommand writes a request in the command's own compact form (the
+// one the log uses; the leader stamps the time when it proposes).
+func writeCommand(w *wireWriter, cmd any) error {
+	b, err := fsm.AppendEncoded(w.b, 0, cmd)
+	if err != nil {
+		return err
 	}
+	w.b = b
+	return nil
 }
 
-func readSendMessages(r *wireReader) fsm.SendMessages {
-	c := fsm.SendMessages{Queue: r.queue(), SenderID: r.str()}
-	if n := r.count(9); n > 0 {
-		c.Entries = make([]fsm.SendEntry, n)
+// readCommand reads the rest of r as a command of type T.
+func readCommand[T any](r *wireReader) (T, error) {
+	var zero T
+	if r.err != nil {
+		return zero, r.err
 	}
-	for i := range c.Entries {
-		c.Entries[i] = fsm.SendEntry{
-			ID: r.str(), MessageID: r.str(), Body: r.str(), DelaySeconds: r.int(),
-			Attributes: r.attributes(), SystemAttributes: r.attributes(),
-			MessageGroupID: r.str(), DeduplicationID: r.str(), IdempotencyKey: r.str(),
-		}
+	_, cmd, err := fsm.Decode(r.b)
+	r.b = nil
+	if err != nil {
+		return zero, err
 	}
-	return c
-}
-
-func writeReceiveCall(w *wireWriter, c receiveCall) {
-	w.queue(c.Req.Queue)
-	w.int(c.Req.Max)
-	w.int(c.Req.VisibilityTimeout)
-	w.uvarint(c.Req.Nonce)
-	w.str(c.Req.AttemptID)
-	w.varint(int64(c.Wait))
-}
-
-func readReceiveCall(r *wireReader) receiveCall {
-	req := fsm.ReceiveMessages{Queue: r.queue(), Max: r.int(), VisibilityTimeout: r.int(), Nonce: r.uvarint(), AttemptID: r.str()}
-	return receiveCall{Req: req, Wait: time.Duration(r.varint())}
-}
-
-func writeHandleEntries(w *wireWriter, entries []fsm.HandleEntry) {
-	w.uvarint(uint64(len(entries)))
-	for _, e := range entries {
-		w.str(e.ID)
-		w.str(e.ReceiptHandle)
-		w.int(e.VisibilityTimeout)
+	c, ok := cmd.(T)
+	if !ok {
+		return zero, fmt.Errorf("a %T where a %T was expected", cmd, zero)
 	}
-}
-
-func readHandleEntries(r *wireReader) []fsm.HandleEntry {
-	n := r.count(3)
-	if n == 0 {
-		return nil
-	}
-	out := make([]fsm.HandleEntry, n)
-	for i := range out {
-		out[i] = fsm.HandleEntry{ID: r.str(), ReceiptHandle: r.str(), VisibilityTimeout: r.int()}
-	}
-	return out
-}
-
-func writePublish(w *wireWriter, c fsm.Publish) {
-	w.topic(c.Topic)
-	w.uvarint(uint64(len(c.Entries)))
-	for _, e := range c.Entries {
-		w.str(e.ID)
-		w.str(e.Subject)
-		w.str(e.Message)
-		w.strings(e.ProtocolMessages)
-		w.attributes(e.Attributes)
-		w.str(e.MessageGroupID)
-		w.str(e.DeduplicationID)
-		w.str(e.MessageID)
-		w.str(e.IdempotencyKey)
-		w.strings(e.Signatures)
-	}
-	w.varint(c.Timestamp)
-	w.str(c.SignatureVersion)
-	w.str(c.SigningCertURL)
-	w.str(c.BaseURL)
-}
-
-func readPublish(r *wireReader) fsm.Publish {
-	c := fsm.Publish{Topic: r.topic()}
-	if n := r.count(10); n > 0 {
-		c.Entries = make([]fsm.PublishEntry, n)
-	}
-	for i := range c.Entries {
-		c.Entries[i] = fsm.PublishEntry{
-			ID: r.str(), Subject: r.str(), Message: r.str(), ProtocolMessages: r.strings(),
-			Attributes: r.attributes(), MessageGroupID: r.str(), DeduplicationID: r.str(),
-			MessageID: r.str(), IdempotencyKey: r.str(), Signatures: r.strings(),
-		}
-	}
-	c.Timestamp = r.varint()
-	c.SignatureVersion = r.str()
-	c.SigningCertURL = r.str()
-	c.BaseURL = r.str()
-	return c
+	return c, nil
 }
 
 func writeSendResults(w *wireWriter, res []fsm.SendResult) {
