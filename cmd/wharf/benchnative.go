@@ -6,7 +6,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -124,41 +123,15 @@ func nativeRecvDeleteOp(q *client.Queue) benchOp {
 // nativePreload fills q with n messages from senders concurrent SendBatch
 // calls of 10.
 func nativePreload(ctx context.Context, q *client.Queue, n int, body string, senders int, done *atomic.Int64) error {
-	var next atomic.Int64
-	var firstErr error
-	var once sync.Once
-	var wg sync.WaitGroup
-	for s := 0; s < senders; s++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				start := next.Add(10) - 10
-				if start >= int64(n) {
-					return
-				}
-				k := int(min(10, int64(n)-start))
-				res, err := q.SendBatch(ctx, nativeEntries(k, body))
-				for _, r := range res {
-					if err == nil && r.Err != nil {
-						err = r.Err
-					}
-				}
-				if err != nil {
-					once.Do(func() { firstErr = err })
-					return
-				}
-				if done != nil {
-					done.Add(int64(k))
-				}
+	return fill(ctx, n, senders, done, func(_, k int) error {
+		res, err := q.SendBatch(ctx, nativeEntries(k, body))
+		for _, r := range res {
+			if err == nil && r.Err != nil {
+				err = r.Err
 			}
-		}()
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return firstErr
-	}
-	return ctx.Err()
+		}
+		return err
+	})
 }
 
 // preparePublish creates a topic and two queues subscribed to it with raw

@@ -273,6 +273,22 @@ func (t *sdkTarget) preparePublish(ctx context.Context, w workload, name string)
 // senders concurrent senders, adding to done (when not nil) as batches
 // succeed.
 func (t *sdkTarget) preload(ctx context.Context, q *sdkQueue, n int, body string, senders int, done *atomic.Int64) error {
+	return fill(ctx, n, senders, done, func(s, k int) error {
+		i := s % len(t.sqs)
+		c, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		res, err := t.sqs[i].SendMessageBatch(c, &sqs.SendMessageBatchInput{QueueUrl: aws.String(q.urls[i]), Entries: sendEntries(k, body)})
+		if err == nil && len(res.Failed) > 0 {
+			err = fmt.Errorf("%d entries failed: %s", len(res.Failed), aws.ToString(res.Failed[0].Message))
+		}
+		return err
+	})
+}
+
+// fill sends n messages in batches of up to 10 from senders concurrent
+// senders: send(s, k) sends k messages as sender s. It adds to done (when
+// not nil) as batches succeed and stops at the first error.
+func fill(ctx context.Context, n, senders int, done *atomic.Int64, send func(s, k int) error) error {
 	var next atomic.Int64
 	var firstErr error
 	var once sync.Once
@@ -281,20 +297,13 @@ func (t *sdkTarget) preload(ctx context.Context, q *sdkQueue, n int, body string
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			i := s % len(t.sqs)
 			for ctx.Err() == nil {
 				start := next.Add(10) - 10
 				if start >= int64(n) {
 					return
 				}
 				k := int(min(10, int64(n)-start))
-				c, cancel := context.WithTimeout(ctx, 30*time.Second)
-				res, err := t.sqs[i].SendMessageBatch(c, &sqs.SendMessageBatchInput{QueueUrl: aws.String(q.urls[i]), Entries: sendEntries(k, body)})
-				cancel()
-				if err == nil && len(res.Failed) > 0 {
-					err = fmt.Errorf("%d entries failed: %s", len(res.Failed), aws.ToString(res.Failed[0].Message))
-				}
-				if err != nil {
+				if err := send(s, k); err != nil {
 					once.Do(func() { firstErr = err })
 					return
 				}
